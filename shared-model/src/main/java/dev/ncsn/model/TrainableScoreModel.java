@@ -1,0 +1,19 @@
+package dev.ncsn.model;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.Map;
+
+/** A score model with learnable parameters: what the losses, the optimiser and the checkpoints work on. */
+public interface TrainableScoreModel extends ScoreModel, AutoCloseable {
+
+    /**
+     * The parameters by stable name, in a fixed (insertion) order. The arrays are owned by the model; the optimiser
+     * updates them in place. {@link #score} on them is differentiable when gradients are being recorded.
+     */
+    Map<String, NDArray> parameters();
+
+    /** Releases the native memory of the parameters. */
+    @Override
+    void close();
+}
