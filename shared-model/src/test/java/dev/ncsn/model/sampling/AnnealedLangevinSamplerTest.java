@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.ncsn.model.GaussianMixture;
 import dev.ncsn.model.GaussianMixtureScore;
 import dev.ncsn.model.NoiseSchedule;
+import dev.ncsn.model.toy.ToyExperiment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,49 +29,31 @@ class AnnealedLangevinSamplerTest {
         manager.close();
     }
 
-    /** The paper's Figure 3 setting: uniform noise on [−8, 8]², T = 100, ε = 0.1 (reference toy code's lr). */
-    private static SamplingSpec toySpec(int count, long seed, Dynamics dynamics) {
-        return new SamplingSpec(count, seed, 100, 0.1, dynamics, false, 100, -8, 8);
-    }
-
-    private static double lowerLeftFraction(float[] samples) {
-        int near = 0;
-        int n = samples.length / 2;
-        for (int i = 0; i < n; i++) {
-            double dLow = Math.hypot(samples[2 * i] + 5, samples[2 * i + 1] + 5);
-            double dHigh = Math.hypot(samples[2 * i] - 5, samples[2 * i + 1] - 5);
-            if (dLow < dHigh) {
-                near++;
-            }
-        }
-        return (double) near / n;
-    }
-
     @Test
     void annealedLangevinOnTheExactScoreRecoversTheMixtureWeights() {
         var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
-        float[] samples = sampler.sample(toySpec(10_000, 1, Dynamics.ANNEALED), null, FrameListener.NONE, manager);
-        assertEquals(0.2, lowerLeftFraction(samples), 0.03);
+        float[] samples = sampler.sample(ToyExperiment.spec(Dynamics.ANNEALED, 10_000, 1), null, FrameListener.NONE, manager);
+        assertEquals(0.2, ToyExperiment.measure(samples).lowerLeftFraction(), 0.03);
     }
 
     @Test
     void plainLangevinOnTheExactScoreDoesNotRecoverTheWeights() {
         var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
-        float[] samples = sampler.sample(toySpec(10_000, 1, Dynamics.PLAIN), null, FrameListener.NONE, manager);
+        float[] samples = sampler.sample(ToyExperiment.spec(Dynamics.PLAIN, 10_000, 1), null, FrameListener.NONE, manager);
         // Uniform noise on [−8, 8]² falls about half on each side and plain Langevin cannot cross between the modes.
-        assertEquals(0.5, lowerLeftFraction(samples), 0.05);
+        assertEquals(0.5, ToyExperiment.measure(samples).lowerLeftFraction(), 0.05);
     }
 
     @Test
     void sameSeedGivesIdenticalSamplesAloneOrBatchedWithOtherJobs() {
         var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
-        SamplingSpec job = toySpec(50, 42, Dynamics.ANNEALED).withStepsPerLevel(20);
+        SamplingSpec job = ToyExperiment.spec(Dynamics.ANNEALED, 50, 42).withStepsPerLevel(20);
         float[] alone = sampler.sample(job, null, FrameListener.NONE, manager);
 
         // The same job sharing its forward passes with two others, one of them joining late and at another level.
         LangevinChain same = sampler.chain(job, null, FrameListener.NONE);
-        LangevinChain other = sampler.chain(toySpec(30, 7, Dynamics.ANNEALED).withStepsPerLevel(20), null, FrameListener.NONE);
-        LangevinChain late = sampler.chain(toySpec(10, 9, Dynamics.PLAIN).withStepsPerLevel(5), null, FrameListener.NONE);
+        LangevinChain other = sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 30, 7).withStepsPerLevel(20), null, FrameListener.NONE);
+        LangevinChain late = sampler.chain(ToyExperiment.spec(Dynamics.PLAIN, 10, 9).withStepsPerLevel(5), null, FrameListener.NONE);
         List<LangevinChain> batch = new ArrayList<>(List.of(other, same));
         for (int i = 0; i < 37; i++) {
             sampler.step(batch, manager);
@@ -87,7 +70,7 @@ class AnnealedLangevinSamplerTest {
     void framesCoverEveryLevelInOrderAndEndWithTheLastStep() {
         var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
         List<Frame> frames = new ArrayList<>();
-        SamplingSpec spec = toySpec(4, 3, Dynamics.ANNEALED).withStepsPerLevel(10).withFrameEvery(4);
+        SamplingSpec spec = ToyExperiment.spec(Dynamics.ANNEALED, 4, 3).withStepsPerLevel(10).withFrameEvery(4);
         float[] result = sampler.sample(spec, null, frames::add, manager);
 
         // Steps 4, 8 and the last step (10) of each of the 10 levels.
@@ -118,7 +101,7 @@ class AnnealedLangevinSamplerTest {
         var sampler = new AnnealedLangevinSampler(score);
         List<Frame> frames = new ArrayList<>();
         List<float[]> before = new ArrayList<>();
-        LangevinChain chain = sampler.chain(toySpec(3, 5, Dynamics.ANNEALED).withStepsPerLevel(2).withFrameEvery(1),
+        LangevinChain chain = sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 3, 5).withStepsPerLevel(2).withFrameEvery(1),
                 null, frames::add);
         before.add(chain.samples());
         sampler.step(List.of(chain), manager);
@@ -137,7 +120,7 @@ class AnnealedLangevinSamplerTest {
     void finalDenoisingStepAddsSigmaLSquaredTimesTheScoreWithoutNoise() {
         NoiseSchedule schedule = NoiseSchedule.TOY;
         var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, schedule));
-        SamplingSpec spec = toySpec(20, 11, Dynamics.ANNEALED).withStepsPerLevel(5);
+        SamplingSpec spec = ToyExperiment.spec(Dynamics.ANNEALED, 20, 11).withStepsPerLevel(5);
         float[] withoutDenoise = sampler.sample(spec, null, FrameListener.NONE, manager);
 
         List<Frame> frames = new ArrayList<>();
@@ -187,13 +170,13 @@ class AnnealedLangevinSamplerTest {
         var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
         List<Frame> frames = new ArrayList<>();
         LangevinChain[] holder = new LangevinChain[1];
-        holder[0] = sampler.chain(toySpec(2, 1, Dynamics.ANNEALED).withFrameEvery(1), null, frame -> {
+        holder[0] = sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 2, 1).withFrameEvery(1), null, frame -> {
             frames.add(frame);
             if (frame.completedSteps() == 150) {
                 holder[0].cancel();
             }
         });
-        LangevinChain other = sampler.chain(toySpec(2, 2, Dynamics.ANNEALED).withStepsPerLevel(20), null, FrameListener.NONE);
+        LangevinChain other = sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 2, 2).withStepsPerLevel(20), null, FrameListener.NONE);
         sampler.run(List.of(holder[0], other), manager);
         assertEquals(LangevinChain.State.CANCELLED, holder[0].state());
         assertEquals(150, holder[0].completedSteps());
@@ -204,10 +187,10 @@ class AnnealedLangevinSamplerTest {
     @Test
     void aFailingListenerFailsOnlyItsOwnJob() {
         var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
-        LangevinChain broken = sampler.chain(toySpec(2, 1, Dynamics.ANNEALED).withStepsPerLevel(3), null, frame -> {
+        LangevinChain broken = sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 2, 1).withStepsPerLevel(3), null, frame -> {
             throw new IllegalStateException("listener broke");
         });
-        LangevinChain fine = sampler.chain(toySpec(2, 2, Dynamics.ANNEALED).withStepsPerLevel(3), null, FrameListener.NONE);
+        LangevinChain fine = sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 2, 2).withStepsPerLevel(3), null, FrameListener.NONE);
         sampler.run(List.of(broken, fine), manager);
         assertEquals(LangevinChain.State.FAILED, broken.state());
         assertTrue(broken.failure().contains("listener broke"));
@@ -219,7 +202,7 @@ class AnnealedLangevinSamplerTest {
         var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
         var task = new Inpainting(new float[3], new boolean[3]);
         var e = assertThrows(IllegalArgumentException.class,
-                () -> sampler.chain(toySpec(1, 1, Dynamics.ANNEALED), task, FrameListener.NONE));
+                () -> sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 1, 1), task, FrameListener.NONE));
         assertTrue(e.getMessage().contains("3 values"));
     }
 }
