@@ -1,0 +1,522 @@
+package dev.ncsn.infra;
+
+import io.minio.BucketExistsArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.errors.ErrorResponseException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * A Kafka broker and an S3-compatible store for tests and local runs: either the embedded pair
+ * ({@link EmbeddedKafka} and {@link EmbeddedS3}, in this JVM, no Docker needed) or, where Docker
+ * is available, Testcontainers' Kafka and MinIO containers.
+ *
+ * <p>Tests use {@link #shared()}: one pair per JVM, started on first use and stopped by a
+ * shutdown hook, chosen by the system property {@value #MODE_PROPERTY}:
+ * <ul>
+ *   <li>{@code embedded}: always the embedded pair;</li>
+ *   <li>{@code docker}: always Testcontainers (fails without Docker);</li>
+ *   <li>{@code auto} (default): Testcontainers when Docker answers, else embedded. Docker is
+ *       only asked when a Docker socket or {@code DOCKER_HOST} is visible, so machines without
+ *       Docker pay nothing for the check.</li>
+ * </ul>
+ * The environment variable {@code NCSN_INFRA} is read when the system property is absent.
+ *
+ * <p>Local runs use {@link #startEmbedded(Path, int, int, String, String)} (or
+ * {@link LocalInfrastructureMain} as a process), which keeps the data in the given directory
+ * across restarts.
+ */
+public final class LocalInfrastructure implements AutoCloseable {
+
+    /** How the pair runs. */
+    public enum Mode {
+        /** Kafka and S3Proxy in this JVM. */
+        EMBEDDED,
+        /** Testcontainers: apache/kafka and MinIO containers. */
+        DOCKER
+    }
+
+    /** System property choosing the mode of {@link #shared()}: {@code embedded}, {@code docker} or {@code auto}. */
+    public static final String MODE_PROPERTY = "ncsn.infra";
+    /** Environment variable read when {@link #MODE_PROPERTY} is not set. */
+    public static final String MODE_ENV = "NCSN_INFRA";
+
+    public static final String DEFAULT_BUCKET = "ncsn";
+    public static final String DEFAULT_ACCESS_KEY = "ncsn";
+    /** MinIO wants at least 8 characters. */
+    public static final String DEFAULT_SECRET_KEY = "ncsn-secret";
+    /** The region clients should sign for (S3Proxy ignores it; it is MinIO's default). */
+    public static final String DEFAULT_REGION = "us-east-1";
+
+    /** Config keys returned by {@link #config(String)} (and injected by {@link InfrastructureTestResource}). */
+    public static final String KAFKA_BOOTSTRAP_SERVERS_KEY = "kafka.bootstrap.servers";
+    public static final String S3_ENDPOINT_KEY = "ncsn.s3.endpoint";
+    public static final String S3_ACCESS_KEY_KEY = "ncsn.s3.access-key";
+    public static final String S3_SECRET_KEY_KEY = "ncsn.s3.secret-key";
+    public static final String S3_BUCKET_KEY = "ncsn.s3.bucket";
+
+    /** Environment variables returned by {@link #environment(String)}: what the services read. */
+    public static final String KAFKA_BOOTSTRAP_SERVERS_ENV = "KAFKA_BOOTSTRAP_SERVERS";
+    public static final String S3_ENDPOINT_ENV = "NCSN_S3_ENDPOINT";
+    public static final String S3_ACCESS_KEY_ENV = "NCSN_S3_ACCESS_KEY";
+    public static final String S3_SECRET_KEY_ENV = "NCSN_S3_SECRET_KEY";
+    public static final String S3_BUCKET_ENV = "NCSN_S3_BUCKET";
+
+    private static final Logger LOG = Logger.getLogger(LocalInfrastructure.class.getName());
+
+    private static LocalInfrastructure shared;
+
+    private final Mode mode;
+    private final String kafkaBootstrapServers;
+    private final String s3Endpoint;
+    private final String s3AccessKey;
+    private final String s3SecretKey;
+    /** Closed in reverse order; empty for a non-owning handle. */
+    private final List<AutoCloseable> resources;
+    /** The JVM-wide instance ignores close(): its shutdown hook closes it. */
+    private final boolean closeable;
+    private boolean closed;
+
+    LocalInfrastructure(Mode mode, String kafkaBootstrapServers, String s3Endpoint, String s3AccessKey,
+            String s3SecretKey, List<AutoCloseable> resources, boolean closeable) {
+        this.mode = Objects.requireNonNull(mode);
+        this.kafkaBootstrapServers = Objects.requireNonNull(kafkaBootstrapServers);
+        this.s3Endpoint = Objects.requireNonNull(s3Endpoint);
+        this.s3AccessKey = Objects.requireNonNull(s3AccessKey);
+        this.s3SecretKey = Objects.requireNonNull(s3SecretKey);
+        this.resources = new ArrayList<>(resources);
+        this.closeable = closeable;
+    }
+
+    // ---------------------------------------------------------------------------------- starting
+
+    /**
+     * Starts the embedded pair on free ports with the default keys: Kafka's data in
+     * {@code dataDir/kafka}, the buckets in {@code dataDir/s3}.
+     */
+    public static LocalInfrastructure startEmbedded(Path dataDir) {
+        return startEmbedded(dataDir, 0, 0, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY);
+    }
+
+    /**
+     * Starts the embedded pair: Kafka's data in {@code dataDir/kafka} on {@code kafkaPort}, the
+     * buckets in {@code dataDir/s3} on {@code s3Port} (0: a free port), accepting the given keys.
+     * Kafka and S3 start in parallel. Data already in {@code dataDir} are kept.
+     */
+    public static LocalInfrastructure startEmbedded(Path dataDir, int kafkaPort, int s3Port, String accessKey,
+            String secretKey) {
+        Path dir = dataDir.toAbsolutePath().normalize();
+        QuietLogging.apply();
+        // S3Proxy starts in well under a second; Kafka takes seconds. Overlap them.
+        CompletableFuture<EmbeddedS3> s3 = new CompletableFuture<>();
+        Thread s3Starter = new Thread(() -> {
+            try {
+                s3.complete(EmbeddedS3.start(dir.resolve("s3"), s3Port, accessKey, secretKey));
+            } catch (Throwable t) {
+                s3.completeExceptionally(t);
+            }
+        }, "ncsn-infra-s3-start");
+        s3Starter.setDaemon(true);
+        s3Starter.start();
+        EmbeddedKafka kafka;
+        try {
+            kafka = EmbeddedKafka.start(dir.resolve("kafka"), kafkaPort);
+        } catch (RuntimeException e) {
+            s3.thenAccept(EmbeddedS3::close);
+            throw e;
+        }
+        EmbeddedS3 store;
+        try {
+            store = s3.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            kafka.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("embedded S3 did not start", cause);
+        }
+        return new LocalInfrastructure(Mode.EMBEDDED, kafka.bootstrapServers(), store.endpoint(), accessKey,
+                secretKey, List.of(kafka, store), true);
+    }
+
+    /** Starts Kafka and MinIO containers (needs Docker and Testcontainers on the class path). */
+    public static LocalInfrastructure startDocker() {
+        return DockerInfrastructure.start(DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY);
+    }
+
+    /** Starts the pair in the given mode; {@code dataDir} is used by the embedded mode only. */
+    public static LocalInfrastructure start(Mode mode, Path dataDir) {
+        return mode == Mode.DOCKER ? startDocker() : startEmbedded(dataDir);
+    }
+
+    // ---------------------------------------------------------------------------------- sharing
+
+    /**
+     * The JVM-wide pair for tests: started on first call in the mode {@link #resolveMode()}
+     * chooses (embedded data in a temporary directory), closed by a shutdown hook, so each
+     * server starts once per test run. {@link #close()} on it does nothing.
+     *
+     * <p>"JVM-wide" holds across class loaders: Quarkus loads tests and test resources in its
+     * own class loaders, and a call from there is answered by the instance owned by the system
+     * class loader, so plain JUnit tests and {@code @QuarkusTest}s share one pair.
+     */
+    public static LocalInfrastructure shared() {
+        ClassLoader own = LocalInfrastructure.class.getClassLoader();
+        ClassLoader system = ClassLoader.getSystemClassLoader();
+        if (own != system) {
+            Map<String, String> descriptor = sharedFromSystemClassLoader(system);
+            if (descriptor != null) {
+                return fromDescriptor(descriptor);
+            }
+        }
+        return sharedHere();
+    }
+
+    /**
+     * Internal: the shared pair's coordinates as strings, so that another class loader can reach
+     * it ({@link #shared()} calls this reflectively). Starts the pair if needed.
+     */
+    public static Map<String, String> sharedDescriptor() {
+        return sharedHere().descriptor();
+    }
+
+    private static synchronized LocalInfrastructure sharedHere() {
+        if (shared == null) {
+            Mode mode = resolveMode();
+            long start = System.nanoTime();
+            LocalInfrastructure started;
+            Path tempDir = null;
+            if (mode == Mode.DOCKER) {
+                started = startDocker();
+            } else {
+                try {
+                    tempDir = Files.createTempDirectory("ncsn-infra-");
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot create a temporary directory", e);
+                }
+                started = startEmbedded(tempDir);
+            }
+            LOG.info(() -> String.format(Locale.ROOT, "shared %s infrastructure up in %d ms: kafka %s, s3 %s",
+                    mode.name().toLowerCase(Locale.ROOT), (System.nanoTime() - start) / 1_000_000,
+                    started.kafkaBootstrapServers, started.s3Endpoint));
+            Path toDelete = tempDir;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                started.closeResources();
+                if (toDelete != null) {
+                    deleteRecursively(toDelete);
+                }
+            }, "ncsn-infra-shutdown"));
+            shared = new LocalInfrastructure(started.mode, started.kafkaBootstrapServers, started.s3Endpoint,
+                    started.s3AccessKey, started.s3SecretKey, List.of(), false);
+        }
+        return shared;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> sharedFromSystemClassLoader(ClassLoader system) {
+        Class<?> type;
+        try {
+            type = Class.forName(LocalInfrastructure.class.getName(), true, system);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null; // not on the system class path: this class loader owns its own pair
+        }
+        try {
+            Method method = type.getMethod("sharedDescriptor");
+            return (Map<String, String>) method.invoke(null);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("shared infrastructure did not start", e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot reach the shared infrastructure", e);
+        }
+    }
+
+    private Map<String, String> descriptor() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("mode", mode.name());
+        d.put("kafka", kafkaBootstrapServers);
+        d.put("s3", s3Endpoint);
+        d.put("accessKey", s3AccessKey);
+        d.put("secretKey", s3SecretKey);
+        return d;
+    }
+
+    private static LocalInfrastructure fromDescriptor(Map<String, String> d) {
+        return new LocalInfrastructure(Mode.valueOf(d.get("mode")), d.get("kafka"), d.get("s3"), d.get("accessKey"),
+                d.get("secretKey"), List.of(), false);
+    }
+
+    // ---------------------------------------------------------------------------------- the switch
+
+    /**
+     * The mode {@link #shared()} uses: {@value #MODE_PROPERTY} (or {@code NCSN_INFRA}) =
+     * {@code embedded}, {@code docker}, or {@code auto}/unset (Docker if available).
+     */
+    public static Mode resolveMode() {
+        String value = System.getProperty(MODE_PROPERTY);
+        if (value == null || value.isBlank()) {
+            value = System.getenv(MODE_ENV);
+        }
+        String choice = value == null || value.isBlank() ? "auto" : value.trim().toLowerCase(Locale.ROOT);
+        return switch (choice) {
+            case "embedded" -> Mode.EMBEDDED;
+            case "docker", "testcontainers" -> Mode.DOCKER;
+            case "auto" -> dockerAvailable() ? Mode.DOCKER : Mode.EMBEDDED;
+            default -> throw new IllegalArgumentException(
+                    MODE_PROPERTY + " must be embedded, docker or auto, not '" + value + "'");
+        };
+    }
+
+    /**
+     * Whether Testcontainers can reach a Docker engine. Cheap when there is none: Testcontainers
+     * is only asked when {@code DOCKER_HOST}, a Testcontainers config or a known socket exists.
+     */
+    public static boolean dockerAvailable() {
+        if (!dockerHint()) {
+            return false;
+        }
+        try {
+            Class.forName("org.testcontainers.DockerClientFactory", false, LocalInfrastructure.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+        try {
+            return DockerInfrastructure.available();
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private static boolean dockerHint() {
+        if (notBlank(System.getenv("DOCKER_HOST")) || notBlank(System.getProperty("docker.host"))) {
+            return true;
+        }
+        String home = System.getProperty("user.home", "");
+        String runtimeDir = System.getenv("XDG_RUNTIME_DIR");
+        List<String> candidates = new ArrayList<>(List.of(
+                "/var/run/docker.sock",
+                "/run/docker.sock",
+                home + "/.testcontainers.properties",
+                home + "/.docker/run/docker.sock",
+                home + "/.docker/desktop/docker.sock",
+                home + "/.colima/default/docker.sock",
+                home + "/.colima/docker.sock",
+                home + "/.rd/docker.sock",
+                home + "/.orbstack/run/docker.sock"));
+        if (notBlank(runtimeDir)) {
+            candidates.add(runtimeDir + "/docker.sock");
+            candidates.add(runtimeDir + "/podman/podman.sock");
+            candidates.add(runtimeDir + "/.docker/run/docker.sock");
+        }
+        if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win")) {
+            return true; // named pipes cannot be checked as files; let Testcontainers decide
+        }
+        return candidates.stream().anyMatch(c -> Files.exists(Paths.get(c)));
+    }
+
+    private static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+
+    // ---------------------------------------------------------------------------------- using
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** For Kafka clients' {@code bootstrap.servers}, e.g. {@code 127.0.0.1:40123}. */
+    public String kafkaBootstrapServers() {
+        return kafkaBootstrapServers;
+    }
+
+    /** The S3 endpoint URL, e.g. {@code http://127.0.0.1:40124} (path-style addressing). */
+    public String s3Endpoint() {
+        return s3Endpoint;
+    }
+
+    public String s3AccessKey() {
+        return s3AccessKey;
+    }
+
+    public String s3SecretKey() {
+        return s3SecretKey;
+    }
+
+    /** {@link #config(String)} for {@link #DEFAULT_BUCKET}. */
+    public Map<String, String> config() {
+        return config(DEFAULT_BUCKET);
+    }
+
+    /**
+     * Config properties for a service: {@code kafka.bootstrap.servers}, {@code ncsn.s3.endpoint},
+     * {@code ncsn.s3.access-key}, {@code ncsn.s3.secret-key}, {@code ncsn.s3.bucket}.
+     */
+    public Map<String, String> config(String bucket) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put(KAFKA_BOOTSTRAP_SERVERS_KEY, kafkaBootstrapServers);
+        c.put(S3_ENDPOINT_KEY, s3Endpoint);
+        c.put(S3_ACCESS_KEY_KEY, s3AccessKey);
+        c.put(S3_SECRET_KEY_KEY, s3SecretKey);
+        c.put(S3_BUCKET_KEY, bucket);
+        return Collections.unmodifiableMap(c);
+    }
+
+    /** {@link #environment(String)} for {@link #DEFAULT_BUCKET}. */
+    public Map<String, String> environment() {
+        return environment(DEFAULT_BUCKET);
+    }
+
+    /**
+     * The same as environment variables for a service process: {@code KAFKA_BOOTSTRAP_SERVERS},
+     * {@code NCSN_S3_ENDPOINT}, {@code NCSN_S3_ACCESS_KEY}, {@code NCSN_S3_SECRET_KEY},
+     * {@code NCSN_S3_BUCKET}.
+     */
+    public Map<String, String> environment(String bucket) {
+        Map<String, String> e = new LinkedHashMap<>();
+        e.put(KAFKA_BOOTSTRAP_SERVERS_ENV, kafkaBootstrapServers);
+        e.put(S3_ENDPOINT_ENV, s3Endpoint);
+        e.put(S3_ACCESS_KEY_ENV, s3AccessKey);
+        e.put(S3_SECRET_KEY_ENV, s3SecretKey);
+        e.put(S3_BUCKET_ENV, bucket);
+        return Collections.unmodifiableMap(e);
+    }
+
+    /** A new MinIO client for the S3 store (the caller closes it). */
+    public MinioClient s3Client() {
+        return MinioClient.builder()
+                .endpoint(s3Endpoint)
+                .credentials(s3AccessKey, s3SecretKey)
+                .region(DEFAULT_REGION)
+                .build();
+    }
+
+    /** Creates the bucket unless it exists. */
+    public void createBucket(String bucket) {
+        try (MinioClient client = s3Client()) {
+            if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+                try {
+                    client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+                } catch (ErrorResponseException e) {
+                    String code = e.errorResponse().code();
+                    if (!"BucketAlreadyOwnedByYou".equals(code) && !"BucketAlreadyExists".equals(code)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create bucket " + bucket + " at " + s3Endpoint, e);
+        }
+    }
+
+    /** Admin/producer/consumer base properties: just {@code bootstrap.servers}. */
+    public Map<String, Object> kafkaClientProperties() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrapServers);
+        return p;
+    }
+
+    /**
+     * Creates a topic with replication factor 1 unless it exists (its partitions and configs are
+     * then left as they are). {@code configs} are topic configs such as
+     * {@code cleanup.policy=compact}.
+     */
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
+        try (Admin admin = Admin.create(kafkaClientProperties())) {
+            NewTopic topic = new NewTopic(name, partitions, (short) 1).configs(configs);
+            admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create topic " + name, e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topic " + name, e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("timed out creating topic " + name, e);
+        }
+    }
+
+    /**
+     * Stops what this handle started (the data of the embedded pair stay in its directory).
+     * Does nothing on {@link #shared()}, which a shutdown hook stops. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closeable) {
+            closeResources();
+        }
+    }
+
+    private synchronized void closeResources() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException failure = null;
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("infrastructure did not stop cleanly", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort: a temporary directory
+                }
+            });
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LocalInfrastructure[" + mode + ", kafka " + kafkaBootstrapServers + ", s3 " + s3Endpoint + "]";
+    }
+}
