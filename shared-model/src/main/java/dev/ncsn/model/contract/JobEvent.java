@@ -1,0 +1,65 @@
+package dev.ncsn.model.contract;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What a worker reports about a job on {@link Topics#FRAMES}, keyed by job id. Per job: frames in order (at
+ * least one per level), then exactly one terminal event ({@code done}, {@code failed} or {@code cancelled}).
+ * {@code sequence} numbers a job's events from 0; delivery is at least once (a job whose worker died is run
+ * again from the start by another worker), so consumers drop an event whose (jobId, sequence) they have seen.
+ * The JSON carries {@code "type": "frame" | "done" | "failed" | "cancelled"}.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = JobEvent.Frame.class, name = "frame"),
+        @JsonSubTypes.Type(value = JobEvent.Done.class, name = "done"),
+        @JsonSubTypes.Type(value = JobEvent.Failed.class, name = "failed"),
+        @JsonSubTypes.Type(value = JobEvent.Cancelled.class, name = "cancelled")})
+public sealed interface JobEvent {
+
+    String jobId();
+
+    long sequence();
+
+    Instant at();
+
+    default boolean terminal() {
+        return !(this instanceof Frame);
+    }
+
+    /**
+     * An intermediate state of the job's samples.
+     *
+     * @param level          1..levels, 1 being the largest σ
+     * @param step           step within the level, 1..stepsPerLevel (stepsPerLevel + 1 for the final denoising step)
+     * @param completedSteps Langevin steps done by the job so far, of totalSteps
+     * @param image          base64 PNG grid of the current samples (row-major tiles, 2 px padding)
+     * @param denoised       base64 PNG grid of the denoised estimate x + σ²·s, when the request asked for it
+     */
+    record Frame(String jobId, long sequence, int level, int levels, double sigma, int step, int stepsPerLevel,
+                 int completedSteps, int totalSteps, String modelVersion, String image, String denoised,
+                 Instant at) implements JobEvent {
+    }
+
+    /**
+     * The job finished.
+     *
+     * @param image  base64 PNG grid of all samples
+     * @param images base64 PNG of each sample alone
+     */
+    record Done(String jobId, long sequence, String modelVersion, String image, List<String> images,
+                Instant at) implements JobEvent {
+    }
+
+    /** The job could not be run; {@code reason} says why in a sentence. */
+    record Failed(String jobId, long sequence, String reason, Instant at) implements JobEvent {
+    }
+
+    /** The job was cancelled before it finished. */
+    record Cancelled(String jobId, long sequence, Instant at) implements JobEvent {
+    }
+}
