@@ -72,12 +72,6 @@ public final class MnistReader {
         }
     }
 
-    /** True if {@code file} starts (after gzip decompression, if gzip'd) with the IDX images magic number. */
-    static boolean looksLikeImages(Path file) {
-        byte[] head = DataFiles.head(file, 4);
-        return head.length == 4 && magic(head) == IMAGES_MAGIC;
-    }
-
     /** The IDX images files of a directory, by name. */
     static List<Path> imageFiles(Path directory) {
         List<Path> out = new ArrayList<>();
