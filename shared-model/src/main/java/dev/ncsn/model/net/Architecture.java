@@ -2,6 +2,8 @@ package dev.ncsn.model.net;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import java.util.List;
+
 /**
  * The sizes of a score network (CondRefineNetDilated of the paper's appendix A): enough to rebuild it and
  * to check that a set of parameters fits it. Stored in every checkpoint manifest.
@@ -27,5 +29,52 @@ public record Architecture(
             throw new IllegalArgumentException("invalid architecture sizes: channels=" + channels
                     + ", imageSize=" + imageSize + ", ngf=" + ngf + ", levels=" + levels);
         }
+    }
+
+    /** The paper's MNIST network: 28×28×1, ngf 64, 10 levels; 7,638,657 parameters, ≈3.79 GFLOP per image. */
+    public static final String MNIST = "mnist";
+    /** The paper's CIFAR-10 network: 32×32×3, ngf 128, 10 levels; 30,117,635 parameters. */
+    public static final String CIFAR10 = "cifar10";
+    /**
+     * The same topology, narrowed for CPU training on 28×28×1 Fashion-MNIST: ngf COMPACT_NGF, 10 levels
+     * (see {@link #COMPACT_NGF} for its size and cost).
+     */
+    public static final String COMPACT = "compact";
+
+    /**
+     * ngf of the compact preset: 24 → 1,125,937 parameters and ≈0.533 GFLOP per image forward, about 1/7 of the
+     * mnist preset's compute, so that a training step at batch 64 takes about a second on two CPU cores.
+     */
+    public static final int COMPACT_NGF = 24;
+
+    private static final List<String> PRESET_NAMES = List.of(MNIST, CIFAR10, COMPACT);
+
+    /** The names {@link #preset} accepts. */
+    public static List<String> presetNames() {
+        return PRESET_NAMES;
+    }
+
+    /** A named preset: "mnist", "cifar10" or "compact". */
+    public static Architecture preset(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("preset name is missing; known: " + PRESET_NAMES);
+        }
+        return switch (name) {
+            case MNIST -> new Architecture(MNIST, 1, 28, 64, 10);
+            case CIFAR10 -> new Architecture(CIFAR10, 3, 32, 128, 10);
+            case COMPACT -> new Architecture(COMPACT, 1, 28, COMPACT_NGF, 10);
+            default -> throw new IllegalArgumentException("unknown architecture preset '" + name + "'; known: "
+                    + PRESET_NAMES);
+        };
+    }
+
+    /** Number of scalar parameters of the score network with these sizes. */
+    public long parameterCount() {
+        return NcsnScoreNetwork.parameterCount(this);
+    }
+
+    /** Convolution FLOPs (2 per multiply-add) of one forward pass for one image; see {@link NcsnScoreNetwork}. */
+    public long flopsPerImage() {
+        return NcsnScoreNetwork.flopsPerImage(this);
     }
 }
