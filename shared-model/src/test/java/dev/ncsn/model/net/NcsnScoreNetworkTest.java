@@ -163,8 +163,9 @@ class NcsnScoreNetworkTest {
     }
 
     /**
-     * A sample's score must not depend on the rest of its batch. Reports whether equality is bit-for-bit; asserts
-     * agreement to float rounding.
+     * A sample's score must not depend on the rest of its batch: bit for bit when only the companions change,
+     * to float rounding when the batch size changes (a lone sample takes other convolution kernels in torch; see
+     * the class documentation of {@link NcsnScoreNetwork}).
      */
     @Test
     void samplesDoNotInfluenceEachOther() {
@@ -186,7 +187,9 @@ class NcsnScoreNetworkTest {
                     maxDiffAlone, maxDiffSameSize, scale, Arrays.equals(alone, inBatch),
                     Arrays.equals(inBatch, inOtherBatch));
             assertTrue(maxDiffAlone <= 1e-4 * (1 + scale), "batch composition changed a sample by " + maxDiffAlone);
-            assertTrue(maxDiffSameSize <= 1e-4 * (1 + scale), "batch composition changed a sample by " + maxDiffSameSize);
+            // same batch size and position, different companions and levels: the very same kernels run on the
+            // sample's data, so it must come out bit for bit the same
+            assertArrayEquals(inBatch, inOtherBatch);
             // and a different level for the same image does change the output
             float[] otherLevel = net.score(sample, m.create(new long[] {8})).toFloatArray();
             assertNotEquals(0.0, maxAbsDiff(alone, otherLevel));
