@@ -3,6 +3,8 @@ package dev.ncsn.model.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -25,8 +27,10 @@ import java.util.TreeSet;
  * bit for bit like an uninterrupted one.
  *
  * <p>Use: {@code try (GradientCollector gc = …) { loss = …; gc.backward(loss); } adam.step(params);}.
- * {@link #step} reads each parameter's gradient, updates the moments and the parameter, then zeroes the gradient
- * (DJL's PyTorch GradientCollector never zeroes it; see {@link Gradients}). It runs under {@link NoGrad}.
+ * {@link #step} reads each parameter's gradient, updates the moments and the parameter with the engine's fused
+ * kernel ({@code JniUtils.adamUpdate}, one native call per parameter instead of a dozen array operations), then zeroes
+ * the gradient (DJL's PyTorch GradientCollector never zeroes it; see {@link Gradients}). It runs under
+ * {@link NoGrad}. PyTorch engine only.
  * The moments live in a manager this object owns; {@link #close()} frees them. Not thread-safe.
  */
 public final class Adam implements AutoCloseable {
@@ -112,28 +116,21 @@ public final class Adam implements AutoCloseable {
         }
         prepareState(parameters);
         long t = step + 1;
-        double biasCorrection1 = 1 - Math.pow(beta1, t);
-        float stepSize = (float) (learningRate / biasCorrection1);
-        float sqrtBiasCorrection2 = (float) Math.sqrt(1 - Math.pow(beta2, t));
-        float b1 = (float) beta1;
-        float b2 = (float) beta2;
-        float oneMinusB1 = (float) (1 - beta1);
-        float oneMinusB2 = (float) (1 - beta2);
-        float eps = (float) epsilon;
+        // PyTorch's θ −= (lr/bc1)·m/(√v/√bc2 + ε), rewritten as θ −= [lr·√bc2/bc1]·m/(√v + ε·√bc2): the form of
+        // the engine's fused kernel (JniUtils.adamUpdate: m ← β1m + (1−β1)g, v ← β2v + (1−β2)g², θ −= c·m/(√v + ε'))
+        // the kernel takes β1, β2 as float32 and so averages with (1 − (float) β); bias-correct with the same values
+        double b1 = (float) beta1;
+        double b2 = (float) beta2;
+        double sqrtBiasCorrection2 = Math.sqrt(1 - Math.pow(b2, t));
+        float scaledRate = (float) (learningRate * sqrtBiasCorrection2 / (1 - Math.pow(b1, t)));
+        float scaledEpsilon = (float) (epsilon * sqrtBiasCorrection2);
         try (NoGrad ignored = NoGrad.enter(); NDManager tmp = manager.newSubManager()) {
             for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-                NDArray parameter = e.getValue();
-                NDArray m = first.get(e.getKey());
-                NDArray v = second.get(e.getKey());
-                NDArray g = Gradients.read(parameter, tmp);
-                m.muli(b1).addi(g.mul(oneMinusB1));
-                v.muli(b2).addi(g.square().muli(oneMinusB2));
-                NDArray denominator = v.sqrt();
-                denominator.attach(tmp);
-                denominator.divi(sqrtBiasCorrection2).addi(eps);
-                NDArray update = m.div(denominator);
-                update.attach(tmp);
-                parameter.subi(update.muli(stepSize));
+                PtNDArray parameter = (PtNDArray) e.getValue();
+                PtNDArray g = (PtNDArray) Gradients.read(parameter, tmp);
+                JniUtils.adamUpdate(parameter, g, (PtNDArray) first.get(e.getKey()),
+                        (PtNDArray) second.get(e.getKey()), (float) learningRate, scaledRate, 0f, 1f, -1f,
+                        (float) beta1, (float) beta2, scaledEpsilon, false);
                 Gradients.zero(parameter);
             }
         }
@@ -204,6 +201,9 @@ public final class Adam implements AutoCloseable {
         }
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             NDArray p = e.getValue();
+            if (!(p instanceof PtNDArray)) {
+                throw new IllegalArgumentException("parameter " + e.getKey() + " is not a PyTorch array");
+            }
             if (p.getDataType() != DataType.FLOAT32) {
                 throw new IllegalArgumentException("parameter " + e.getKey() + " is " + p.getDataType()
                         + ", expected float32");

@@ -32,12 +32,6 @@ final class Gradients {
 
     /** Zeroes a parameter's gradient in place (no-op if it has none yet). */
     static void zero(NDArray parameter) {
-        if (parameter instanceof PtNDArray pt) {
-            JniUtils.zeroGrad(pt);
-        } else {
-            try (NDArray g = parameter.getGradient()) {
-                g.subi(g);
-            }
-        }
+        JniUtils.zeroGrad((PtNDArray) parameter);
     }
 }

@@ -9,8 +9,12 @@ import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.ScoreModel;
 import dev.ncsn.model.toy.ToyScoreNetwork;
 import dev.ncsn.model.train.Adam;
+import dev.ncsn.model.train.ExponentialMovingAverage;
 import dev.ncsn.model.train.NoGrad;
+import ai.djl.pytorch.jni.JniUtils;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +28,21 @@ class SlicedScoreMatchingTest {
 
     private static final NoiseSchedule SCHEDULE = new NoiseSchedule(3.0, 0.5, 4);
     private final SlicedScoreMatching ssm = new SlicedScoreMatching();
+    private static int threads;
     private NDManager manager;
+
+    /** One intra-op thread: tiny tensors, and two threads thrash on a busy 2-core machine (see ToyScoreNetworkTest). */
+    @BeforeAll
+    static void singleThread() {
+        Engine.getInstance();
+        threads = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(1);
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        JniUtils.setNumThreads(threads);
+    }
 
     @BeforeEach
     void open() {
@@ -150,13 +168,18 @@ class SlicedScoreMatchingTest {
         }
     }
 
+    /**
+     * Sliced score matching (forward-mode vᵀJv) with Adam trains the toy network to the score of N(μ, τ²I) blurred at
+     * each level, −(x − μ)/(τ² + σ²): the held-out loss falls to that of the true score, and σ·s matches at a few
+     * points. The weights checked are an EMA of rate 0.99, which removes most of Adam's step-to-step noise.
+     */
     @Test
     void trainingWithSlicedScoreMatchingLearnsTheScoreOfAGaussian() {
         double[] mean = {1.0, -2.0};
         double tau = 1.5;
         int batch = 128;
         SplittableRandom data = new SplittableRandom(10);
-        // a fixed held-out set: its loss at the true score is −½·d·σ²/(τ² + σ²) averaged over the levels
+        // a fixed held-out set (its expected loss at the true score is −½·d·σ²/(τ² + σ²), averaged over the levels)
         int heldOut = 4000;
         float[] heldOutData = new float[heldOut * 2];
         for (int i = 0; i < heldOut; i++) {
@@ -165,18 +188,27 @@ class SlicedScoreMatchingTest {
         }
         Perturbation heldOutNoise = Perturbation.balanced(heldOut, 2, SCHEDULE.levels(), data);
         float[] heldOutProjections = SlicedScoreMatching.drawProjections(heldOut, 2, data);
-        double minimum = 0;
-        for (int l = 0; l < SCHEDULE.levels(); l++) {
-            double s2 = SCHEDULE.sigma(l) * SCHEDULE.sigma(l);
-            minimum -= s2 / (tau * tau + s2) / SCHEDULE.levels();
+        // the same held-out loss of the true score −(x̃ − μ)/c, c = τ² + σ²: σ²(½‖x̃ − μ‖²/c² − ‖v‖²/c)
+        double exactHeldOut = 0;
+        for (int i = 0; i < heldOut; i++) {
+            double sigma = SCHEDULE.sigma(heldOutNoise.levels()[i]);
+            double c = tau * tau + sigma * sigma;
+            double sum = 0;
+            for (int j = 0; j < 2; j++) {
+                double centred = heldOutData[2 * i + j] + sigma * heldOutNoise.noise()[2 * i + j] - mean[j];
+                double v = heldOutProjections[2 * i + j];
+                sum += 0.5 * centred * centred / (c * c) - v * v / c;
+            }
+            exactHeldOut += sigma * sigma * sum / heldOut;
         }
         NDArray heldOutX = manager.create(heldOutData, new Shape(heldOut, 2));
-        try (ToyScoreNetwork net = new ToyScoreNetwork(SCHEDULE, 32, 4); Adam adam = new Adam(3e-3, 0.9, 0.999, 1e-8)) {
+        try (ToyScoreNetwork net = new ToyScoreNetwork(SCHEDULE, 32, 4); Adam adam = new Adam(3e-3, 0.9, 0.999, 1e-8);
+             ExponentialMovingAverage ema = new ExponentialMovingAverage(net.parameters(), 0.99)) {
             double before;
             try (NoGrad ignored = NoGrad.enter()) {
                 before = ssm.perSampleLoss(net, heldOutX, heldOutNoise, heldOutProjections).mean().getFloat();
             }
-            int steps = 1500;
+            int steps = 1000;
             for (int step = 0; step < steps; step++) {
                 float[] xs = new float[batch * 2];
                 for (int i = 0; i < batch; i++) {
@@ -189,17 +221,22 @@ class SlicedScoreMatchingTest {
                         gc.backward(ssm.loss(net, x, new SplittableRandom(1000L + step)));
                     }
                     adam.step(net.parameters());
+                    ema.update(net.parameters());
                 }
             }
+            ema.copyTo(net);
             double after;
             try (NoGrad ignored = NoGrad.enter()) {
                 after = ssm.perSampleLoss(net, heldOutX, heldOutNoise, heldOutProjections).mean().getFloat();
             }
-            assertTrue(after < before - 0.2, "held-out loss went from " + before + " to " + after);
-            assertEquals(minimum, after, 0.05, "held-out loss " + after + ", minimum " + minimum);
+            System.out.printf("toy SSM on a Gaussian: held-out loss %.3f → %.3f after %d steps (true score: %.3f)%n",
+                    before, after, steps, exactHeldOut);
+            assertTrue(after < before - 0.3, "held-out loss went from " + before + " to " + after);
+            assertEquals(exactHeldOut, after, 0.01, "held-out loss " + after + ", of the true score " + exactHeldOut);
 
             // the optimum: s(x, σ) = −(x − μ)/(τ² + σ²); compare σ·s, which is of order one at every level
             float[] points = {1f, -2f, 2.5f, -1f, -0.5f, -3f, 1f, 0f, 2f, -3.5f};
+            double worstError = 0;
             int k = points.length / 2;
             for (int l = 0; l < SCHEDULE.levels(); l++) {
                 double sigma = SCHEDULE.sigma(l);
@@ -213,11 +250,13 @@ class SlicedScoreMatchingTest {
                 for (int i = 0; i < k; i++) {
                     for (int j = 0; j < 2; j++) {
                         double expected = -(points[2 * i + j] - mean[j]) / c;
-                        assertEquals(sigma * expected, sigma * s[2 * i + j], 0.15,
+                        worstError = Math.max(worstError, Math.abs(sigma * (s[2 * i + j] - expected)));
+                        assertEquals(sigma * expected, sigma * s[2 * i + j], 0.1,
                                 "level " + l + " point " + i + " coordinate " + j);
                     }
                 }
             }
+            System.out.printf("toy SSM on a Gaussian: largest σ·|s − s*| at the check points %.3f%n", worstError);
         }
     }
 
