@@ -16,6 +16,7 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 
@@ -61,7 +62,22 @@ public final class EmbeddedKafka implements AutoCloseable {
      * Returns once the broker accepts clients.
      */
     public static EmbeddedKafka start(Path dataDir, int port) {
+        // Kafka loads plugins (and log4j its lookups) through the context class loader, and its
+        // threads inherit it: make it the loader of the broker classes, whatever the caller's is
+        // (Quarkus runs test resources with its own class loader as the context loader).
+        Thread thread = Thread.currentThread();
+        ClassLoader callerContext = thread.getContextClassLoader();
+        thread.setContextClassLoader(EmbeddedKafka.class.getClassLoader());
+        try {
+            return startWithContextLoader(dataDir, port);
+        } finally {
+            thread.setContextClassLoader(callerContext);
+        }
+    }
+
+    private static EmbeddedKafka startWithContextLoader(Path dataDir, int port) {
         QuietLogging.apply();
+        reportExitRequests();
         Path dir = dataDir.toAbsolutePath().normalize();
         int brokerPort = Ports.orFree(port);
         int controllerPort = Ports.free();
@@ -94,6 +110,31 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("embedded Kafka did not start on " + dir, e);
         }
     }
+
+    /**
+     * Kafka ends the process on faults it cannot survive (Exit.halt/exit). That is its job in a
+     * broker process, but in a test JVM it would end the run without a word: say why first.
+     */
+    private static synchronized void reportExitRequests() {
+        if (exitReporting) {
+            return;
+        }
+        exitReporting = true;
+        Exit.setHaltProcedure((code, message) -> {
+            System.err.println("embedded Kafka halts the JVM (status " + code + "): " + message);
+            new Throwable("embedded Kafka halt request").printStackTrace();
+            System.err.flush();
+            Runtime.getRuntime().halt(code);
+        });
+        Exit.setExitProcedure((code, message) -> {
+            System.err.println("embedded Kafka exits the JVM (status " + code + "): " + message);
+            new Throwable("embedded Kafka exit request").printStackTrace();
+            System.err.flush();
+            System.exit(code);
+        });
+    }
+
+    private static boolean exitReporting;
 
     static Map<String, Object> brokerProperties(Path dir, int brokerPort, int controllerPort) {
         Map<String, Object> p = new HashMap<>();

@@ -44,6 +44,18 @@ public final class EmbeddedS3 implements AutoCloseable {
      * {@code port} (a free port when 0), accepting requests signed with the given keys.
      */
     public static EmbeddedS3 start(Path dataDir, int port, String accessKey, String secretKey) {
+        // As for Kafka: S3Proxy's threads inherit the context class loader; make it S3Proxy's own.
+        Thread thread = Thread.currentThread();
+        ClassLoader callerContext = thread.getContextClassLoader();
+        thread.setContextClassLoader(EmbeddedS3.class.getClassLoader());
+        try {
+            return startWithContextLoader(dataDir, port, accessKey, secretKey);
+        } finally {
+            thread.setContextClassLoader(callerContext);
+        }
+    }
+
+    private static EmbeddedS3 startWithContextLoader(Path dataDir, int port, String accessKey, String secretKey) {
         QuietLogging.apply();
         Path dir = dataDir.toAbsolutePath().normalize();
         try {

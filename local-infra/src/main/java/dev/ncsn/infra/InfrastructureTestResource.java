@@ -1,6 +1,7 @@
 package dev.ncsn.infra;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,10 +14,13 @@ import java.util.Map;
  *   <li>{@code ncsn.s3.bucket} ({@value LocalInfrastructure#DEFAULT_BUCKET}, or the init arg
  *       {@value #BUCKET_ARG}).</li>
  * </ul>
+ * The init arg {@value #TOPICS_ARG} creates topics before the application starts (consumers
+ * then find them at once).
  *
  * <pre>{@code
  * @QuarkusTest
- * @WithTestResource(InfrastructureTestResource.class)
+ * @WithTestResource(value = InfrastructureTestResource.class, initArgs = {
+ *         @ResourceArg(name = "topics", value = "ncsn.frames:12,ncsn.model-updates:1:compact")})
  * class MyServiceTest { ... }
  * }</pre>
  *
@@ -29,8 +33,14 @@ public class InfrastructureTestResource implements QuarkusTestResourceLifecycleM
 
     /** Init arg naming the bucket to create and inject as {@code ncsn.s3.bucket}. */
     public static final String BUCKET_ARG = "bucket";
+    /**
+     * Init arg listing topics to create before the application starts, comma-separated
+     * {@link TopicSpec}s such as {@code ncsn.frames:12,ncsn.model-updates:1:compact}.
+     */
+    public static final String TOPICS_ARG = "topics";
 
     private String bucket = LocalInfrastructure.DEFAULT_BUCKET;
+    private List<TopicSpec> topics = List.of();
     private LocalInfrastructure infrastructure;
 
     @Override
@@ -39,12 +49,14 @@ public class InfrastructureTestResource implements QuarkusTestResourceLifecycleM
         if (value != null && !value.isBlank()) {
             bucket = value.trim();
         }
+        topics = TopicSpec.parseList(initArgs.get(TOPICS_ARG));
     }
 
     @Override
     public Map<String, String> start() {
         infrastructure = LocalInfrastructure.shared();
         infrastructure.createBucket(bucket);
+        topics.forEach(infrastructure::createTopic);
         return infrastructure.config(bucket);
     }
 

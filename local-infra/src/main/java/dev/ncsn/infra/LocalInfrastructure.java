@@ -465,6 +465,11 @@ public final class LocalInfrastructure implements AutoCloseable {
         }
     }
 
+    /** {@link #createTopic(String, int, Map)} for a {@link TopicSpec}. */
+    public void createTopic(TopicSpec topic) {
+        createTopic(topic.name(), topic.partitions(), topic.configs());
+    }
+
     /**
      * Stops what this handle started (the data of the embedded pair stay in its directory).
      * Does nothing on {@link #shared()}, which a shutdown hook stops. Idempotent.

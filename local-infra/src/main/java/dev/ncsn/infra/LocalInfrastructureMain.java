@@ -70,14 +70,16 @@ public final class LocalInfrastructureMain {
         PrintStream out = System.out;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                System.err.println("local-infra: stopping");
                 infra.close();
                 if (options.envFile != null) {
                     Files.deleteIfExists(options.envFile);
                 }
                 out.println("NCSN_INFRA_STOPPED");
                 out.flush();
-            } catch (Exception e) {
+            } catch (Throwable e) {
                 System.err.println("local-infra: unclean shutdown: " + e);
+                e.printStackTrace();
             } finally {
                 stopped.countDown();
             }
@@ -85,8 +87,7 @@ public final class LocalInfrastructureMain {
 
         infra.createBucket(options.bucket);
         for (TopicSpec topic : options.topics) {
-            infra.createTopic(topic.name, topic.partitions,
-                    topic.compacted ? Map.of("cleanup.policy", "compact") : Map.of());
+            infra.createTopic(topic);
         }
         if (options.envFile != null) {
             writeEnvFile(options.envFile, infra.environment(options.bucket));
@@ -120,27 +121,6 @@ public final class LocalInfrastructureMain {
     private static void setIfAbsent(String key, String value) {
         if (System.getProperty(key) == null) {
             System.setProperty(key, value);
-        }
-    }
-
-    record TopicSpec(String name, int partitions, boolean compacted) {
-
-        static TopicSpec parse(String spec) {
-            String[] parts = spec.split(":");
-            if (parts.length < 2 || parts.length > 3 || parts[0].isBlank()
-                    || (parts.length == 3 && !parts[2].equals("compact"))) {
-                throw new IllegalArgumentException("--topic wants NAME:PARTITIONS[:compact], not " + spec);
-            }
-            int partitions;
-            try {
-                partitions = Integer.parseInt(parts[1]);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--topic partitions must be a number: " + spec);
-            }
-            if (partitions < 1) {
-                throw new IllegalArgumentException("--topic partitions must be at least 1: " + spec);
-            }
-            return new TopicSpec(parts[0], partitions, parts.length == 3);
         }
     }
 

@@ -1,0 +1,137 @@
+package dev.ncsn.infra;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.utils.AppInfoParser;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * docker-compose.yml cannot run here (no Docker); this checks what the rest of the system relies
+ * on: the service names, the topics kafka-init creates, the environment the services read.
+ * SnakeYAML (on the class path through Kafka) resolves the YAML merge keys ({@code <<}) the
+ * file uses, as Compose does.
+ */
+class DockerComposeFileTest {
+
+    private static Map<String, Object> services;
+    private static Map<String, Object> compose;
+
+    @BeforeAll
+    @SuppressWarnings("unchecked")
+    static void parse() throws Exception {
+        Path file = Paths.get("..", "docker-compose.yml");
+        assertTrue(Files.isRegularFile(file), "docker-compose.yml at the repository root");
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            compose = new Yaml().load(in);
+        }
+        services = (Map<String, Object>) compose.get("services");
+        assertNotNull(services);
+    }
+
+    @Test
+    void hasTheInfrastructureAndTheThreeServices() {
+        assertEquals(List.of("kafka", "kafka-init", "minio", "minio-init", "trainer-service", "sampler-service",
+                "gateway-service"), List.copyOf(services.keySet()));
+    }
+
+    @Test
+    void kafkaImageMatchesTheClientVersion() {
+        String clientVersion = AppInfoParser.getVersion();
+        assertEquals("apache/kafka:" + clientVersion, service("kafka").get("image"));
+        assertEquals("apache/kafka:" + clientVersion, service("kafka-init").get("image"));
+        assertEquals(DockerInfrastructure.KAFKA_IMAGE, service("kafka").get("image"));
+        assertEquals(DockerInfrastructure.MINIO_IMAGE, service("minio").get("image"));
+    }
+
+    @Test
+    void singleNodeKafkaHasReplicationFactorOneForInternalTopics() {
+        Map<String, Object> env = env("kafka");
+        for (String key : List.of("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+                "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR",
+                "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR",
+                "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR")) {
+            assertEquals("1", String.valueOf(env.get(key)), key);
+        }
+        assertEquals("broker,controller", env.get("KAFKA_PROCESS_ROLES"));
+    }
+
+    @Test
+    void initCreatesTheTopics() {
+        @SuppressWarnings("unchecked")
+        String script = String.join("\n", (List<String>) service("kafka-init").get("command"));
+        Map<String, String> topics = new LinkedHashMap<>();
+        Matcher m = Pattern.compile("(?m)^\\s*create (\\S+) (\\d+)(?: (\\S+))?\\s*$").matcher(script);
+        while (m.find()) {
+            topics.put(m.group(1), m.group(2) + (m.group(3) == null ? "" : " " + m.group(3)));
+        }
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("ncsn.generation-requests", "12");
+        expected.put("ncsn.inpainting-requests", "12");
+        expected.put("ncsn.frames", "12");
+        expected.put("ncsn.model-updates", "1 cleanup.policy=compact");
+        expected.put("ncsn.control", "1");
+        expected.put("ncsn.dead-letter", "1");
+        assertEquals(expected, topics);
+        assertTrue(script.contains("--if-not-exists"), "idempotent topic creation");
+        assertTrue(script.contains("--replication-factor 1"));
+    }
+
+    @Test
+    void servicesGetTheInfrastructureFromTheEnvironment() {
+        for (String name : List.of("trainer-service", "sampler-service", "gateway-service")) {
+            Map<String, Object> env = env(name);
+            for (String key : List.of(LocalInfrastructure.KAFKA_BOOTSTRAP_SERVERS_ENV,
+                    LocalInfrastructure.S3_ENDPOINT_ENV, LocalInfrastructure.S3_ACCESS_KEY_ENV,
+                    LocalInfrastructure.S3_SECRET_KEY_ENV, LocalInfrastructure.S3_BUCKET_ENV)) {
+                assertTrue(env.containsKey(key), name + " gets " + key);
+            }
+            assertEquals("kafka:9092", env.get(LocalInfrastructure.KAFKA_BOOTSTRAP_SERVERS_ENV));
+            assertEquals("http://minio:9000", env.get(LocalInfrastructure.S3_ENDPOINT_ENV));
+            assertNotNull(service(name).get("healthcheck"), name + " has a health check");
+            assertNotNull(service(name).get("depends_on"), name + " waits for the init services");
+        }
+        assertEquals(List.of("8080:8080"), service("gateway-service").get("ports"));
+        assertEquals(List.of("8081:8081"), service("trainer-service").get("ports"));
+    }
+
+    @Test
+    void dataLivesInVolumesAndInfrastructureHasHealthChecks() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> volumes = (Map<String, Object>) compose.get("volumes");
+        assertTrue(volumes.containsKey("kafka-data"));
+        assertTrue(volumes.containsKey("minio-data"));
+        assertTrue(String.valueOf(service("kafka").get("volumes")).contains("kafka-data:/var/lib/kafka/data"));
+        assertTrue(String.valueOf(service("minio").get("volumes")).contains("minio-data:/data"));
+        assertNotNull(service("kafka").get("healthcheck"));
+        assertNotNull(service("minio").get("healthcheck"));
+        assertEquals("no", service("kafka-init").get("restart"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> service(String name) {
+        Map<String, Object> s = (Map<String, Object>) services.get(name);
+        assertNotNull(s, "service " + name);
+        return s;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> env(String name) {
+        Map<String, Object> env = (Map<String, Object>) service(name).get("environment");
+        assertNotNull(env, name + " environment");
+        return env;
+    }
+}
