@@ -79,6 +79,7 @@ public final class RequestConsumer implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean crashing;
     private volatile boolean subscribed;
+    private volatile Set<TopicPartition> assigned = Set.of();
     private volatile String broken;
 
     /**
@@ -108,6 +109,11 @@ public final class RequestConsumer implements AutoCloseable {
     /** Whether the consumer has joined the group (it waits for the models first). */
     public boolean subscribed() {
         return subscribed;
+    }
+
+    /** The request partitions this worker owns now. */
+    public Set<TopicPartition> assignment() {
+        return assigned;
     }
 
     /** Why the consumer cannot go on, or null. */
@@ -231,6 +237,7 @@ public final class RequestConsumer implements AutoCloseable {
             LOG.warnf("closing the request consumer: %s", e.toString());
         }
         subscribed = false;
+        assigned = Set.of();
     }
 
     private void read(ConsumerRecord<String, String> record) {
@@ -403,6 +410,7 @@ public final class RequestConsumer implements AutoCloseable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            assigned = Set.copyOf(consumer.assignment());
             if (!partitions.isEmpty()) {
                 LOG.infof("%s assigned %s", settings.instanceId(), partitions);
             }
@@ -414,6 +422,9 @@ public final class RequestConsumer implements AutoCloseable {
             for (TopicPartition tp : gone) {
                 progress.remove(tp);
             }
+            Set<TopicPartition> still = new HashSet<>(assigned);
+            still.removeAll(gone);
+            assigned = Set.copyOf(still);
             for (Iterator<JobRequest> it = backlog.iterator(); it.hasNext(); ) {
                 JobRequest.RecordPosition p = it.next().position();
                 if (gone.contains(new TopicPartition(p.topic(), p.partition()))) {

@@ -70,6 +70,12 @@ public final class SamplerNode implements AutoCloseable {
         return w != null ? w : consumer.broken();
     }
 
+    /** The request partitions this worker owns now ("topic-partition"). */
+    public java.util.Set<String> assignment() {
+        return consumer.assignment().stream().map(Object::toString)
+                .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+
     public SamplerSettings settings() {
         return settings;
     }

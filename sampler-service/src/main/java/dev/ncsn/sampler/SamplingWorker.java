@@ -1,5 +1,6 @@
 package dev.ncsn.sampler;
 
+import ai.djl.ndarray.NDManager;
 import dev.ncsn.model.contract.JobEvent;
 import dev.ncsn.model.sampling.Frame;
 import dev.ncsn.model.sampling.LangevinChain;
@@ -30,9 +31,12 @@ import java.util.function.Predicate;
  * between steps. Each job draws its noise from its own seeded generator, so its samples are the same alone or
  * batched (the network's per-sample output does not depend on the batch; on the CPU this is bit-exact).
  *
- * <p>Native memory: a job's state (its samples, its random stream) is plain Java arrays. The only NDArrays are
- * those of a forward pass, made in a sub-manager of the version's manager and closed before the step returns,
- * and the network's parameters, owned by the version. Nothing of one job outlives it or is seen by another.
+ * <p>Native memory: a job's state (its samples, its random stream) is plain Java arrays. Each job has its own
+ * NDManager, a sub-manager of its version's manager (so on the version's device), closed when the job ends; a job
+ * running alone makes its forward passes' arrays under it, and a pass shared by several jobs makes them under a
+ * sub-manager of the version's manager. Either way the sampler closes every array of a pass before the step
+ * returns, so between steps the version's manager holds nothing but the network's parameters, and nothing of one
+ * job outlives it or is seen by another.
  *
  * <p>Events: a frame (per the request's {@code frameEvery}, and always at the last step of each level), then one
  * terminal event, numbered from 0 per job. A job is "finished" for its caller (the offset may be committed)
@@ -285,7 +289,9 @@ public final class SamplingWorker implements AutoCloseable {
             }
             long start = System.nanoTime();
             try {
-                model.sampler().step(chains, model.manager());
+                // Alone: the pass's arrays belong to the job; shared: to the version (closed within the step anyway).
+                model.sampler().step(chains, group.getValue().size() == 1 ? group.getValue().get(0).manager
+                        : model.manager());
             } catch (RuntimeException | Error e) {
                 // A forward pass that fails (native error, out of memory) fails the jobs that shared it, not the worker.
                 LOG.errorf(e, "a forward pass of %s failed; failing its %d jobs", model, group.getValue().size());
@@ -358,6 +364,7 @@ public final class SamplingWorker implements AutoCloseable {
         if (admitted.remove(job)) {
             admittedSamples.addAndGet(-job.request.count());
         }
+        job.manager.close();
         job.lease.close();
     }
 
@@ -398,6 +405,8 @@ public final class SamplingWorker implements AutoCloseable {
         final LangevinChain chain;
         final boolean denoisedPreview;
         final Completion completion;
+        /** The job's native memory, under its version's manager; closed when the job ends. */
+        final NDManager manager;
         /** The next event's sequence number (sampling thread only). */
         long sequence;
         /** Set when the job fails outside the chain (a failed forward pass). */
@@ -409,6 +418,8 @@ public final class SamplingWorker implements AutoCloseable {
             this.completion = completion;
             this.denoisedPreview = request.parameters().denoisedPreviewOrDefault();
             this.chain = lease.model().sampler().chain(prepared.spec(), prepared.inpainting(), this::onFrame);
+            this.manager = lease.model().manager().newSubManager();
+            this.manager.setName("job-" + request.jobId());
         }
 
         /** On the sampling thread, inside a step. */
