@@ -32,6 +32,12 @@ final class QuietLogging {
             "tc",
             "com.github.dockerjava");
 
+    /**
+     * Single-node notices at WARN that say nothing actionable here ("the metadata log appears to
+     * be empty" on first start): ERROR only.
+     */
+    static final List<String> ERROR_ONLY = List.of("org.apache.kafka.controller.QuorumController");
+
     /** JUL keeps loggers weakly: hold them so the levels set here survive garbage collection. */
     private static final List<Object> HELD = new ArrayList<>();
 
@@ -58,24 +64,33 @@ final class QuietLogging {
 
         Method jbossGetLogger = jbossGetLogger();
         for (String category : CATEGORIES) {
-            // slf4j-simple reads these per logger, at logger creation.
-            String key = "org.slf4j.simpleLogger.log." + category;
-            if (System.getProperty(key) == null) {
-                System.setProperty(key, simpleLevel);
+            setLevel(category, simpleLevel, julLevel, jbossGetLogger);
+        }
+        if (julLevel.intValue() >= Level.WARNING.intValue()) {
+            for (String category : ERROR_ONLY) {
+                setLevel(category, "error", Level.SEVERE, jbossGetLogger);
             }
-            // JUL (and JBoss LogManager when it is the JUL manager, as under Quarkus).
-            Logger jul = Logger.getLogger(category);
-            jul.setLevel(julLevel);
-            HELD.add(jul);
-            // JBoss LogManager reached directly through slf4j-jboss-logmanager.
-            if (jbossGetLogger != null) {
-                try {
-                    Object logger = jbossGetLogger.invoke(null, category);
-                    ((Logger) logger).setLevel(julLevel);
-                    HELD.add(logger);
-                } catch (ReflectiveOperationException | RuntimeException e) {
-                    // Not fatal: only the amount of logging is at stake.
-                }
+        }
+    }
+
+    private static void setLevel(String category, String simpleLevel, Level julLevel, Method jbossGetLogger) {
+        // slf4j-simple reads these per logger, at logger creation.
+        String key = "org.slf4j.simpleLogger.log." + category;
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, simpleLevel);
+        }
+        // JUL (and JBoss LogManager when it is the JUL manager, as under Quarkus).
+        Logger jul = Logger.getLogger(category);
+        jul.setLevel(julLevel);
+        HELD.add(jul);
+        // JBoss LogManager reached directly through slf4j-jboss-logmanager.
+        if (jbossGetLogger != null) {
+            try {
+                Object logger = jbossGetLogger.invoke(null, category);
+                ((Logger) logger).setLevel(julLevel);
+                HELD.add(logger);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // Not fatal: only the amount of logging is at stake.
             }
         }
     }
