@@ -1,5 +1,6 @@
 package dev.ncsn.sampler;
 
+import dev.ncsn.infra.InfrastructureTestResource;
 import dev.ncsn.infra.LocalInfrastructure;
 import dev.ncsn.model.contract.CancelRequest;
 import dev.ncsn.model.contract.Contracts;
@@ -42,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * topic names, health and Prometheus metrics, against the shared real Kafka and S3.
  */
 @QuarkusTest
-@WithTestResource(SystemLoaderInfrastructure.class)
+@WithTestResource(InfrastructureTestResource.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SamplerServiceTest {
 
