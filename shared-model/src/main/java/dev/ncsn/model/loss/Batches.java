@@ -1,6 +1,7 @@
 package dev.ncsn.model.loss;
 
 import ai.djl.ndarray.NDArray;
+import dev.ncsn.model.OwnedArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -64,7 +65,7 @@ final class Batches {
         for (int i = 0; i < f.length; i++) {
             f[i] = (float) values[i];
         }
-        return manager.create(f, new Shape(dims));
+        return OwnedArrays.copyOf(manager, f, new Shape(dims));
     }
 
     static NDArray levels(NDManager manager, int[] levels) {
@@ -72,7 +73,7 @@ final class Batches {
         for (int i = 0; i < l.length; i++) {
             l[i] = levels[i];
         }
-        return manager.create(l);
+        return OwnedArrays.copyOf(manager, l);
     }
 
     /** Sum over all axes but the batch axis: [N, …] → [N]. */

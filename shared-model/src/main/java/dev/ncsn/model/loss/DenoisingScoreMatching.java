@@ -2,6 +2,7 @@ package dev.ncsn.model.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.ncsn.model.OwnedArrays;
 import dev.ncsn.model.ScoreModel;
 
 import java.util.random.RandomGenerator;
@@ -44,11 +45,11 @@ public final class DenoisingScoreMatching implements ScoreMatchingLoss {
         NDManager out = x.getManager();
         try (NDManager tmp = out.newSubManager()) {
             NDArray sigma = Batches.perSample(tmp, Batches.sigmas(model.schedule(), p.levels()), x.getShape());
-            NDArray z = tmp.create(p.noise(), x.getShape());
+            NDArray z = OwnedArrays.copyOf(tmp, p.noise(), x.getShape());
             NDArray noisy = z.mul(sigma).addi(x);
             NDArray score = model.score(noisy, Batches.levels(tmp, p.levels()));
             NDArray residual = score.mul(sigma).addi(z);
-            NDArray loss = Batches.sumPerSample(residual.square()).muli(0.5f);
+            NDArray loss = Batches.sumPerSample(residual.square()).muli(OwnedArrays.scalar(tmp, 0.5f));
             loss.attach(out);
             return loss;
         }

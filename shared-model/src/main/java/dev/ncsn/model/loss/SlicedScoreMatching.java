@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.ncsn.model.OwnedArrays;
 import dev.ncsn.model.ScoreModel;
 
 import java.util.random.RandomGenerator;
@@ -102,8 +103,8 @@ public final class SlicedScoreMatching implements ScoreMatchingLoss {
         try (NDManager tmp = out.newSubManager()) {
             Shape shape = x.getShape();
             NDArray sigma = Batches.perSample(tmp, sigmas, shape);
-            NDArray noisy = tmp.create(p.noise(), shape).muli(sigma).addi(x);
-            NDArray v = tmp.create(projections, shape);
+            NDArray noisy = OwnedArrays.copyOf(tmp, p.noise(), shape).muli(sigma).addi(x);
+            NDArray v = OwnedArrays.copyOf(tmp, projections, shape);
             NDArray levels = Batches.levels(tmp, p.levels());
             NDArray score;
             NDArray trace;
@@ -122,8 +123,9 @@ public final class SlicedScoreMatching implements ScoreMatchingLoss {
                 NDArray jv = parts.get(1).sub(parts.get(2)).muli(half);
                 trace = Batches.sumPerSample(v.mul(jv));
             }
-            NDArray sigmaSquared = tmp.create(squares(sigmas));
-            NDArray loss = Batches.sumPerSample(score.square()).muli(0.5f).addi(trace).muli(sigmaSquared);
+            NDArray sigmaSquared = OwnedArrays.copyOf(tmp, squares(sigmas), new Shape(sigmas.length));
+            NDArray loss = Batches.sumPerSample(score.square()).muli(OwnedArrays.scalar(tmp, 0.5f)).addi(trace)
+                    .muli(sigmaSquared);
             loss.attach(out);
             return loss;
         }

@@ -1,5 +1,6 @@
 package dev.ncsn.model.toy;
 
+import dev.ncsn.model.OwnedArrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -108,7 +109,7 @@ public final class ToyScoreNetwork implements TrainableScoreModel, JvpScoreModel
     }
 
     private NDArray parameter(Map<String, NDArray> into, String name, float[] values, Shape shape) {
-        NDArray a = manager.create(values, shape);
+        NDArray a = OwnedArrays.copyOf(manager, values, shape);
         a.setRequiresGradient(true);
         into.put(name, a);
         return a;
@@ -181,9 +182,9 @@ public final class ToyScoreNetwork implements TrainableScoreModel, JvpScoreModel
         }
         NDManager result = x.getManager();
         try (NDManager tmp = result.newSubManager()) {
-            NDArray levelRows = tmp.create(oneHot, new Shape(n, numLevels));
-            NDArray inScale = tmp.create(in, new Shape(n, 1));
-            NDArray outScale = tmp.create(out, new Shape(n, 1));
+            NDArray levelRows = OwnedArrays.copyOf(tmp, oneHot, new Shape(n, numLevels));
+            NDArray inScale = OwnedArrays.copyOf(tmp, in, new Shape(n, 1));
+            NDArray outScale = OwnedArrays.copyOf(tmp, out, new Shape(n, 1));
             NDArray g1 = levelRows.matMul(gain1);
             NDArray g2 = levelRows.matMul(gain2);
 
