@@ -1,0 +1,161 @@
+package dev.ncsn.cli;
+
+import dev.ncsn.model.data.Dataset;
+import dev.ncsn.model.data.Datasets;
+import dev.ncsn.model.net.Architecture;
+import dev.ncsn.model.sampling.PreviewGrid;
+import dev.ncsn.model.train.TrainingConfig;
+import dev.ncsn.model.train.TrainingRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * `ncsn train`: denoising score matching on a local data set, without the services. Resumable: run the same
+ * command again after a crash or Ctrl-C and it continues from the last saved state to the same total step count.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a score network on local data. Rerun the same command to resume; Ctrl-C saves and stops.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--data", required = true, description = "MNIST-format IDX files, CIFAR-10 batches or a folder of images")
+    Path data;
+
+    @Option(names = "--preset", defaultValue = "compact", description = "mnist, cifar10 or compact. Default: ${DEFAULT-VALUE}")
+    String preset;
+
+    @Option(names = "--steps", required = true, description = "Total training steps (a resumed run stops at the same total)")
+    long steps;
+
+    @Option(names = "--out", required = true, description = "Output directory: state/, checkpoints/, loss.csv")
+    Path out;
+
+    @Option(names = "--model", defaultValue = "fashion-mnist", description = "Model name in the checkpoints. Default: ${DEFAULT-VALUE}")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Batch size. Default: ${DEFAULT-VALUE}")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (paper: 1e-3). Default: ${DEFAULT-VALUE}")
+    double learningRate;
+
+    @Option(names = "--ema", defaultValue = "0.999", description = "EMA rate of the published weights (NCSNv2: 0.999). Default: ${DEFAULT-VALUE}")
+    double emaRate;
+
+    @Option(names = "--objective", defaultValue = "DSM", description = "DSM (denoising) or SSM (sliced). Default: ${DEFAULT-VALUE}")
+    TrainingConfig.Objective objective;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of weights, data order and noise. Default: ${DEFAULT-VALUE}")
+    long seed;
+
+    @Option(names = "--flip", description = "Random horizontal flips")
+    boolean flip;
+
+    @Option(names = "--checkpoint-every", defaultValue = "500", description = "Steps between saved states and published checkpoints. Default: ${DEFAULT-VALUE}")
+    int checkpointEvery;
+
+    @Option(names = "--preview-steps", defaultValue = "10", description = "Langevin steps per level of each checkpoint's sample grid (0: none). Default: ${DEFAULT-VALUE}")
+    int previewSteps;
+
+    @Override
+    public Integer call() throws IOException {
+        if (steps < 1 || batch < 1 || checkpointEvery < 1) {
+            throw new IllegalArgumentException("--steps, --batch and --checkpoint-every must be at least 1");
+        }
+        Dataset dataset = Datasets.open(data);
+        System.err.printf("train: %s%n", dataset);
+        Files.createDirectories(CheckpointDirectory.checkpoints(out));
+        Path state = CheckpointDirectory.state(out);
+        TrainingConfig wanted = new TrainingConfig(model, Architecture.preset(preset), dev.ncsn.model.NoiseSchedule.IMAGES,
+                objective, batch, learningRate, emaRate, seed, flip);
+        TrainingRun run;
+        if (TrainingRun.hasState(state)) {
+            TrainingConfig saved = TrainingRun.savedConfig(state);
+            if (!saved.equals(wanted)) {
+                throw new IllegalArgumentException("--out " + out + " holds a run with other settings (" + saved
+                        + "); use another --out or the same options");
+            }
+            run = TrainingRun.resume(state, dataset);
+            System.err.printf("train: resuming at step %d of %d%n", run.step(), steps);
+        } else {
+            run = TrainingRun.start(wanted, dataset);
+            System.err.printf("train: new run, %s preset (%,d parameters), %d steps%n", preset,
+                    wanted.architecture().parameterCount(), steps);
+        }
+        // Ctrl-C / SIGTERM: let the current step finish, save, then exit.
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            try {
+                finished.await(120, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        Path lossCsv = out.resolve("loss.csv");
+        if (!Files.exists(lossCsv)) {
+            Files.writeString(lossCsv, "step,loss,seconds\n");
+        }
+        try (run) {
+            Progress progress = new Progress("train", steps - run.step());
+            long startStep = run.step();
+            long started = System.nanoTime();
+            double smoothed = Double.NaN;
+            StringBuilder pending = new StringBuilder();
+            while (run.step() < steps && !stop.get()) {
+                double loss = run.trainStep();
+                smoothed = Double.isNaN(smoothed) ? loss : 0.98 * smoothed + 0.02 * loss;
+                pending.append(String.format(Locale.ROOT, "%d,%.6f,%.2f%n", run.step(), loss,
+                        (System.nanoTime() - started) / 1e9));
+                progress.update(run.step() - startStep, String.format(Locale.ROOT, "step %d loss %.4f", run.step(), smoothed));
+                if (run.step() % checkpointEvery == 0 || run.step() == steps) {
+                    save(run, pending, lossCsv);
+                }
+            }
+            if (stop.get() && run.step() % checkpointEvery != 0) {
+                save(run, pending, lossCsv);
+                System.err.printf("%ntrain: stopped at step %d; rerun the same command to resume%n", run.step());
+            }
+            System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                    .put("step", run.step()).put("loss", smoothed)
+                    .put("checkpoint", CheckpointDirectory.resolve(out).toString())
+                    .put("seconds", (System.nanoTime() - started) / 1e9));
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down
+            }
+        }
+        return 0;
+    }
+
+    /** Loss lines, resumable state, then the published EMA checkpoint with its sample grid, then LATEST. */
+    private void save(TrainingRun run, StringBuilder pending, Path lossCsv) throws IOException {
+        Files.writeString(lossCsv, pending, StandardOpenOption.APPEND);
+        pending.setLength(0);
+        run.saveState(CheckpointDirectory.state(out), 2);
+        String name = String.format("step-%09d", run.step());
+        Path dir = CheckpointDirectory.checkpoints(out).resolve(name);
+        if (!Files.exists(dir)) {
+            run.writeEmaCheckpoint(dir, name);
+            if (previewSteps > 0) {
+                byte[] png = PreviewGrid.png(run.emaNetwork(), 16, 0, previewSteps, f -> { });
+                Files.write(dir.resolve("samples.png"), png);
+            }
+        }
+        CheckpointDirectory.markLatest(out, name);
+    }
+}
