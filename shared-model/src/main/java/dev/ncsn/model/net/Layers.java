@@ -26,7 +26,6 @@ final class Layers {
     static final class Pass {
         final NDManager scope;
         final PtNDArray levels;
-        private final Map<Long, PtNDArray[]> scratch = new HashMap<>();
 
         Pass(NDManager scope, PtNDArray levels) {
             this.scope = scope;
@@ -41,17 +40,10 @@ final class Layers {
                     k -> pt(scope.create(Ops.boxMatrix(n), new Shape(n, n))));
         }
 
-        /** Align-corners interpolation matrix from in to out positions, (out × in) or transposed (in × out). */
-        PtNDArray interpolation(int in, int out, boolean transposed) {
-            return matrices.computeIfAbsent("interp" + in + ">" + out + (transposed ? "T" : ""),
-                    k -> pt(scope.create(Ops.interpolationMatrix(in, out, transposed),
-                            transposed ? new Shape(in, out) : new Shape(out, in))));
-        }
-
-        /** Throw-away running-statistics buffers of a given length for batch_norm. */
-        PtNDArray[] scratch(long length) {
-            return scratch.computeIfAbsent(length, n -> new PtNDArray[] {
-                    pt(scope.zeros(new Shape(n))), pt(scope.ones(new Shape(n)))});
+        /** Align-corners interpolation matrix (out × in) from in to out positions. */
+        PtNDArray interpolation(int in, int out) {
+            return matrices.computeIfAbsent("interp" + in + ">" + out,
+                    k -> pt(scope.create(Ops.interpolationMatrix(in, out), new Shape(out, in))));
         }
     }
 
@@ -81,15 +73,15 @@ final class Layers {
     }
 
     /**
-     * Conditional instance normalisation++ (the paper's appendix A), fused. For sample n, channel k and level y:
-     * out = γ[y,k]·(h + α[y,k]·μ̃) + β[y,k] with h the instance-normalised x and μ̃ the per-sample standardised
-     * channel means, which equals γ·h + (γ·α·μ̃ + β). Treating the N·C (sample, channel) pairs as the channels of a
-     * single-image batch norm gives exactly the instance normalisation (biased variance, eps 1e-5), and its
-     * per-channel affine transform takes the per-sample γ and shift, so the whole layer is one pass over x for the
-     * means plus one fused normalise-scale-shift kernel; only the [N, C] statistics are computed separately.
+     * Conditional instance normalisation++ (the paper's appendix A). For sample n, channel k and level y:
+     * out = γ[y,k]·(h + α[y,k]·μ̃) + β[y,k] with h the instance-normalised x (biased variance, eps 1e-5) and μ̃ the
+     * per-sample standardised channel means (unbiased variance over channels, eps 1e-5). Written as
+     * out = (x − μ)·a + b with a = γ/√(σ² + eps) and b = γ·α·μ̃ + β, so the full-size work is: two reductions,
+     * one subtraction, one square, one multiply and one add; everything else is on [N, C]. Every op keeps the
+     * memory layout of x (the network runs channels-last).
      */
     static final class CondNorm {
-        private static final int[] LAST = {2};
+        private static final int[] SPATIAL = {2, 3};
         private static final int[] CHANNELS = {1};
 
         /** [L, 3C] table; columns γ | α | β (the reference's embedding layout). */
@@ -105,31 +97,32 @@ final class Layers {
             Shape s = x.getShape();
             long n = s.get(0);
             long c = s.get(1);
-            long h = s.get(2);
-            long w = s.get(3);
+            long area = s.get(2) * s.get(3);
             if (c != channels) {
                 throw new IllegalStateException("normalisation layer " + table.name + " expects " + channels
                         + " channels, got " + c);
             }
             PtNDArray rows = Ops.embedding(pass.levels, table.array); // [N, 3C]
             NDList parts = rows.split(3, 1);
-            NDArray gamma = parts.get(0);
-            NDArray alpha = parts.get(1);
-            NDArray beta = parts.get(2);
+            NDArray gamma = parts.get(0).reshape(n, c, 1, 1);
+            NDArray alpha = parts.get(1).reshape(n, c, 1, 1);
+            NDArray beta = parts.get(2).reshape(n, c, 1, 1);
 
-            NDArray mu = x.reshape(n, c, h * w).mean(LAST); // [N, C] spatial means
-            NDArray centred = mu.sub(mu.mean(CHANNELS, true));
-            NDArray unbiasedVar = centred.square().sum(CHANNELS, true).div(c - 1);
-            NDArray muTilde = centred.div(unbiasedVar.add(Ops.INSTANCE_NORM_EPS).sqrt());
+            NDArray mu = x.sum(SPATIAL, true).div(area); // [N, C, 1, 1]
+            PtNDArray centred = pt(x.sub(mu));
+            NDArray squares = centred.square();
+            NDArray variance = squares.sum(SPATIAL, true).div(area); // biased, as instance norm
+            free(squares);
+
+            NDArray mDev = mu.sub(mu.mean(CHANNELS, true));
+            NDArray channelVar = mDev.square().sum(CHANNELS, true).div(c - 1); // unbiased, as torch.var
+            NDArray muTilde = mDev.div(channelVar.add(Ops.INSTANCE_NORM_EPS).sqrt());
+            NDArray scale = gamma.div(variance.add(Ops.INSTANCE_NORM_EPS).sqrt());
             NDArray shift = gamma.mul(alpha).mul(muTilde).add(beta);
 
-            PtNDArray[] buf = pass.scratch(n * c);
-            PtNDArray flat = pt(x.reshape(1, n * c, h, w));
-            PtNDArray normed = Ops.batchNormTraining(flat, buf[0], buf[1],
-                    pt(gamma.reshape(n * c)), pt(shift.reshape(n * c)), Ops.INSTANCE_NORM_EPS);
-            PtNDArray out = pt(normed.reshape(n, c, h, w));
-            free(normed);
-            free(flat);
+            PtNDArray out = pt(centred.mul(scale));
+            free(centred);
+            out.addi(shift); // in place on the product: multiplication does not save its output for backward
             return out;
         }
     }
@@ -285,8 +278,8 @@ final class Layers {
                 if (s.get(2) != height || s.get(3) != width) {
                     // align_corners=True resize; at equal sizes it is the identity, so it is skipped then
                     PtNDArray r = Ops.resizeBilinear(h,
-                            pass.interpolation(Math.toIntExact(s.get(2)), Math.toIntExact(height), false),
-                            pass.interpolation(Math.toIntExact(s.get(3)), Math.toIntExact(width), true));
+                            pass.interpolation(Math.toIntExact(s.get(2)), Math.toIntExact(height)),
+                            pass.interpolation(Math.toIntExact(s.get(3)), Math.toIntExact(width)));
                     free(h);
                     h = r;
                 }

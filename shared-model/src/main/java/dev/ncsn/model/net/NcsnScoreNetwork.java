@@ -200,8 +200,10 @@ public final class NcsnScoreNetwork implements TrainableScoreModel {
             PtNDArray in = pt(input.mul(2f));
             in.attach(scope);
             in.subi(1f);
-            PtNDArray h = net.beginConv.apply(in);
+            PtNDArray begin = net.beginConv.apply(in);
             Layers.free(in);
+            PtNDArray h = Ops.channelsLast(begin); // from here on every activation is channels-last
+            Layers.free(begin);
 
             PtNDArray layer1 = chain(net.res1, h, pass);
             Layers.free(h);
@@ -225,8 +227,10 @@ public final class NcsnScoreNetwork implements TrainableScoreModel {
             Layers.free(ref4);
             PtNDArray a = Ops.elu(t);
             Layers.free(t);
-            PtNDArray out = net.endConv.apply(a);
+            PtNDArray score = net.endConv.apply(a);
             Layers.free(a);
+            PtNDArray out = Ops.contiguous(score);
+            Layers.free(score);
             out.attach(home);
             return out;
         } finally {

@@ -41,6 +41,8 @@ class LayersTest {
             PtNDArray x = pt(m.create(xv, new Shape(n, c, h, w)));
             PtNDArray levelArray = pt(m.create(lv));
             float[] got = norm.apply(x, new Layers.Pass(m, levelArray)).toFloatArray();
+            // the network runs channels-last: same values from NHWC memory
+            float[] gotChannelsLast = norm.apply(Ops.channelsLast(x), new Layers.Pass(m, levelArray)).toFloatArray();
 
             double[] expected = new double[xv.length];
             int hw = h * w;
@@ -83,6 +85,7 @@ class LayersTest {
             }
             for (int i = 0; i < got.length; i++) {
                 assertEquals(expected[i], got[i], 1e-4 * (1 + Math.abs(expected[i])), "element " + i);
+                assertEquals(expected[i], gotChannelsLast[i], 1e-4 * (1 + Math.abs(expected[i])), "element " + i);
             }
         }
     }
@@ -144,6 +147,23 @@ class LayersTest {
             float[] torch = JniUtils.avgPool(x, new Shape(5, 5), new Shape(1, 1), new Shape(2, 2), false, true)
                     .toFloatArray();
             assertArrayEquals(torch, Ops.boxFilter5(x, b6, b7).toFloatArray(), 1e-5f);
+        }
+    }
+
+    @Test
+    void layoutConversionsKeepValues() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            PtNDArray x = pt(m.randomNormal(new Shape(2, 3, 4, 5)));
+            PtNDArray cl = Ops.channelsLast(x);
+            assertEquals(x.getShape(), cl.getShape());
+            assertArrayEquals(x.toFloatArray(), cl.toFloatArray());
+            PtNDArray back = Ops.contiguous(cl);
+            assertArrayEquals(x.toFloatArray(), back.toFloatArray());
+            // the box filter gives the same values whatever the input layout
+            PtNDArray b4 = pt(m.create(Ops.boxMatrix(4), new Shape(4, 4)));
+            PtNDArray b5 = pt(m.create(Ops.boxMatrix(5), new Shape(5, 5)));
+            assertArrayEquals(Ops.boxFilter5(x, b4, b5).toFloatArray(), Ops.boxFilter5(cl, b4, b5).toFloatArray(),
+                    1e-6f);
         }
     }
 

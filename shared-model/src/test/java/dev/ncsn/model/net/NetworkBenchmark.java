@@ -29,7 +29,6 @@ class NetworkBenchmark {
                 int batch = Integer.parseInt(spec.replaceAll("\\D", ""));
                 double[] cpu = new double[reps];
                 double[] t = run(arch, batch, train, reps, cpu);
-                try { Class.forName("dev.ncsn.model.net.Ops").getDeclaredMethod("dump").invoke(null); } catch (Exception e) { }
                 System.out.printf("BENCH %-8s ngf=%3d %-7s batch %3d: wall median %.3f s %s; process CPU median %.3f s"
                                 + " %s (%.1f GFLOP/s of wall)%n", name,
                         arch.ngf(), train ? "fwd+bwd" : "fwd", batch, median(t), round(t), median(cpu), round(cpu),
@@ -44,6 +43,16 @@ class NetworkBenchmark {
             b.append(b.length() > 1 ? ", " : "").append(String.format("%.2f", d));
         }
         return b.append(']').toString();
+    }
+
+    /** Minor page faults of this process so far, from /proc. */
+    static long minorFaults() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** User + system CPU seconds of this whole process (all native threads), from /proc. */
@@ -72,6 +81,7 @@ class NetworkBenchmark {
                     NDArray levels = step.create(lv);
                     long t0 = System.nanoTime();
                     double c0 = processCpuSeconds();
+                    long f0 = minorFaults();
                     if (train) {
                         try (GradientCollector gc = m.getEngine().newGradientCollector()) {
                             NDArray target = step.randomNormal(shape);
@@ -88,6 +98,10 @@ class NetworkBenchmark {
                     if (r >= 0) {
                         times[r] = s;
                         cpu[r] = processCpuSeconds() - c0;
+                        if (Boolean.getBoolean("ncsn.bench.faults")) {
+                            System.out.printf("BENCH   rep %d: %.3f s wall, %d minor page faults%n", r, s,
+                                    minorFaults() - f0);
+                        }
                     }
                 }
             }
