@@ -79,6 +79,29 @@ public final class TrainingRun implements AutoCloseable {
         return new TrainingRun(config, data);
     }
 
+    /**
+     * A new run that continues from published weights (fine-tuning, continuous retraining on new data): the network
+     * and its moving average both start as {@code initial}'s parameters, Adam's moments start at zero, and the step
+     * counter starts at {@code startStep} (usually the checkpoint's training step, so steps keep counting the
+     * updates the weights have had). Data order and noise are then those of steps startStep, startStep+1, … of
+     * {@code config.seed()}; {@link #saveState}/{@link #resume} work as for any run.
+     */
+    public static TrainingRun startFrom(TrainingConfig config, Dataset data, LoadedCheckpoint initial, long startStep) {
+        if (startStep < 0) {
+            throw new IllegalArgumentException("start step must be non-negative, got " + startStep);
+        }
+        TrainingRun run = new TrainingRun(config, data);
+        try {
+            initial.loadInto(run.network, config.architecture());
+            run.ema.importState(values(initial));
+            run.step = startStep;
+            return run;
+        } catch (RuntimeException e) {
+            run.close();
+            throw e;
+        }
+    }
+
     private static void requireFits(TrainingConfig config, Dataset data) {
         var arch = config.architecture();
         if (data.channels() != arch.channels() || data.height() != arch.imageSize() || data.width() != arch.imageSize()) {
