@@ -55,7 +55,9 @@ class NcsnScoreNetworkTest {
         Architecture compact = Architecture.preset("compact");
         assertEquals(1, compact.channels());
         assertEquals(28, compact.imageSize());
-        assertTrue(compact.ngf() < 64);
+        assertEquals(10, compact.levels());
+        assertEquals(518_817L, compact.parameterCount());
+        assertEquals(0.237, compact.flopsPerImage() / 1e9, 0.001);
     }
 
     @Test
