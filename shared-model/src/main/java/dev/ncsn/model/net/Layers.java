@@ -1,5 +1,6 @@
 package dev.ncsn.model.net;
 
+import dev.ncsn.model.OwnedArrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -37,13 +38,13 @@ final class Layers {
         /** The 5-wide moving-average matrix for one spatial size. */
         PtNDArray box(int n) {
             return matrices.computeIfAbsent("box" + n,
-                    k -> pt(scope.create(Ops.boxMatrix(n), new Shape(n, n))));
+                    k -> pt(OwnedArrays.copyOf(scope, Ops.boxMatrix(n), new Shape(n, n))));
         }
 
         /** Align-corners interpolation matrix (out × in) from in to out positions. */
         PtNDArray interpolation(int in, int out) {
             return matrices.computeIfAbsent("interp" + in + ">" + out,
-                    k -> pt(scope.create(Ops.interpolationMatrix(in, out), new Shape(out, in))));
+                    k -> pt(OwnedArrays.copyOf(scope, Ops.interpolationMatrix(in, out), new Shape(out, in))));
         }
     }
 
@@ -108,14 +109,16 @@ final class Layers {
             NDArray alpha = parts.get(1).reshape(n, c, 1, 1);
             NDArray beta = parts.get(2).reshape(n, c, 1, 1);
 
-            NDArray mu = x.sum(SPATIAL, true).div(area); // [N, C, 1, 1]
+            // Divisors are PyTorch-owned scalars: autograd keeps them for the backward pass (see OwnedArrays).
+            NDArray areaScalar = OwnedArrays.scalar(pass.scope, area);
+            NDArray mu = x.sum(SPATIAL, true).div(areaScalar); // [N, C, 1, 1]
             PtNDArray centred = pt(x.sub(mu));
             NDArray squares = centred.square();
-            NDArray variance = squares.sum(SPATIAL, true).div(area); // biased, as instance norm
+            NDArray variance = squares.sum(SPATIAL, true).div(areaScalar); // biased, as instance norm
             free(squares);
 
             NDArray mDev = mu.sub(mu.mean(CHANNELS, true));
-            NDArray channelVar = mDev.square().sum(CHANNELS, true).div(c - 1); // unbiased, as torch.var
+            NDArray channelVar = mDev.square().sum(CHANNELS, true).div(OwnedArrays.scalar(pass.scope, c - 1)); // unbiased
             NDArray muTilde = mDev.div(channelVar.add(Ops.INSTANCE_NORM_EPS).sqrt());
             NDArray scale = gamma.div(variance.add(Ops.INSTANCE_NORM_EPS).sqrt());
             NDArray shift = gamma.mul(alpha).mul(muTilde).add(beta);

@@ -1,5 +1,6 @@
 package dev.ncsn.model.net;
 
+import dev.ncsn.model.OwnedArrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -82,7 +83,7 @@ public final class NcsnScoreNetwork implements TrainableScoreModel {
         List<Param> made = new ArrayList<>();
         try {
             for (Param p : net.params) {
-                NDArray a = manager.create(p.initialValues(seed), p.shape);
+                NDArray a = OwnedArrays.copyOf(manager, p.initialValues(seed), p.shape);
                 a.setRequiresGradient(true);
                 p.array = pt(a);
                 made.add(p);
@@ -197,7 +198,7 @@ public final class NcsnScoreNetwork implements TrainableScoreModel {
             lv.attach(scope);
             Layers.Pass pass = new Layers.Pass(scope, lv);
 
-            PtNDArray in = pt(input.mul(2f));
+            PtNDArray in = pt(input.mul(OwnedArrays.scalar(scope, 2f))); // owned: autograd may keep it
             in.attach(scope);
             in.subi(1f);
             PtNDArray begin = net.beginConv.apply(in);

@@ -1,5 +1,6 @@
 package dev.ncsn.model.net;
 
+import dev.ncsn.model.OwnedArrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -144,8 +145,8 @@ final class Ops {
         int inW = Math.toIntExact(s.get(3));
         int outH = Math.toIntExact(height);
         int outW = Math.toIntExact(width);
-        try (PtNDArray rows = pt(scratch.create(interpolationMatrix(inH, outH), new Shape(outH, inH)));
-             PtNDArray cols = pt(scratch.create(interpolationMatrix(inW, outW), new Shape(outW, inW)))) {
+        try (PtNDArray rows = pt(OwnedArrays.copyOf(scratch, interpolationMatrix(inH, outH), new Shape(outH, inH)));
+             PtNDArray cols = pt(OwnedArrays.copyOf(scratch, interpolationMatrix(inW, outW), new Shape(outW, inW)))) {
             return resizeBilinear(x, rows, cols);
         }
     }
