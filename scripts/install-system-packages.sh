@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs beyond Java 17: used by .ci/run and by people setting up a machine.
 #   --datasets   the full Fashion-MNIST data set (for training the shipped model; tests use a committed subset)
+#   --tests      Chromium and its WebDriver (the gateway's web page is tested in a headless browser)
 set -euo pipefail
 want=()
 for arg in "$@"; do
   case "$arg" in
     --datasets) want+=(dataset-fashion-mnist) ;;
-    *) echo "usage: $0 [--datasets]" >&2; exit 2 ;;
+    --tests) want+=(chromium chromium-driver) ;;
+    *) echo "usage: $0 [--datasets] [--tests]" >&2; exit 2 ;;
   esac
 done
 missing=()
