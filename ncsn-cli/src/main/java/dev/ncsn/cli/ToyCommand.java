@@ -22,7 +22,7 @@ final class ToyCommand implements Callable<Integer> {
 
     enum SamplerName { annealed, langevin }
 
-    enum ScoreName { exact }
+    enum ScoreName { exact, learned }
 
     @Option(names = "--sampler", defaultValue = "annealed", description = "annealed (Algorithm 1) or langevin (plain). Default: ${DEFAULT-VALUE}")
     SamplerName sampler;
@@ -34,8 +34,13 @@ final class ToyCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--score", defaultValue = "exact",
-            description = "exact: the mixture's exact perturbed score. Default: ${DEFAULT-VALUE}")
+            description = "exact: the mixture's exact perturbed score; learned: first train a small score network "
+                    + "by denoising score matching on samples of the mixture. Default: ${DEFAULT-VALUE}")
     ScoreName score;
+
+    @Option(names = "--train-steps", defaultValue = "3000",
+            description = "Training steps for --score learned (batch 128). Default: ${DEFAULT-VALUE}")
+    int trainSteps;
 
     @Override
     public Integer call() throws Exception {
@@ -43,7 +48,17 @@ final class ToyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--samples must be at least 1");
         }
         long started = System.nanoTime();
-        ScoreModel model = new GaussianMixtureScore(GaussianMixture.paperToy(), NoiseSchedule.TOY);
+        ScoreModel model;
+        if (score == ScoreName.exact) {
+            model = new GaussianMixtureScore(GaussianMixture.paperToy(), NoiseSchedule.TOY);
+        } else {
+            if (trainSteps < 1) {
+                throw new IllegalArgumentException("--train-steps must be at least 1");
+            }
+            Progress training = new Progress("training the score network (DSM)", trainSteps);
+            model = ToyExperiment.learnScore(trainSteps, seed,
+                    (loss, step) -> training.update(step, String.format("loss %.3f", loss)));
+        }
         Dynamics dynamics = sampler == SamplerName.annealed ? Dynamics.ANNEALED : Dynamics.PLAIN;
         Progress progress = new Progress("sampling (" + sampler + ")", 1000);
         FrameListener onFrame = frame -> progress.update(frame.completedSteps(),
@@ -61,6 +76,7 @@ final class ToyCommand implements Callable<Integer> {
                 .put("score", score.name())
                 .put("samples", samples)
                 .put("seed", seed)
+                .put("trainSteps", score == ScoreName.learned ? trainSteps : 0)
                 .put("lowerLeftFraction", result.lowerLeftFraction())
                 .put("upperRightFraction", result.upperRightFraction())
                 .put("trueLowerLeftWeight", 0.2)

@@ -269,26 +269,14 @@ class ToyScoreNetworkTest {
     @Test
     void denoisingScoreMatchingWithAdamLearnsTheMixtureScore() {
         NoiseSchedule schedule = NoiseSchedule.TOY;
-        DenoisingScoreMatching dsm = new DenoisingScoreMatching();
-        SplittableRandom data = new SplittableRandom(2019);
-        int batch = 128;
         int steps = 2000;
+        double initialError;
+        try (ToyScoreNetwork untrained = new ToyScoreNetwork(schedule, 42)) {
+            initialError = worstError(untrained, schedule, new StringBuilder());
+        }
         long start = System.nanoTime();
-        try (ToyScoreNetwork net = new ToyScoreNetwork(schedule, 42); Adam adam = Adam.paper();
-             ExponentialMovingAverage ema = new ExponentialMovingAverage(net.parameters(), 0.99)) {
-            double initialError = worstError(net, schedule, new StringBuilder());
-            for (int step = 0; step < steps; step++) {
-                try (NDManager m = manager.newSubManager()) {
-                    NDArray x = m.create(sampleMixture(data, batch), new Shape(batch, 2));
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        gc.backward(dsm.loss(net, x, new SplittableRandom(step * 7919L + 1)));
-                    }
-                    adam.step(net.parameters());
-                    ema.update(net.parameters());
-                }
-            }
+        try (ToyScoreNetwork net = ToyExperiment.learnScore(steps, 42, (loss, step) -> { })) {
             double seconds = (System.nanoTime() - start) / 1e9;
-            ema.copyTo(net);
             StringBuilder report = new StringBuilder();
             double worst = worstError(net, schedule, report);
             System.out.printf("toy DSM: %d steps in %.1f s; σ·|s − s*| RMS over q_σ and at the modes:%s%n",
