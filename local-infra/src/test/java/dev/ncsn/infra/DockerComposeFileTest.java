@@ -108,6 +108,44 @@ class DockerComposeFileTest {
         assertEquals(List.of("8081:8081"), service("trainer-service").get("ports"));
     }
 
+    /**
+     * The compose file against each service's own application.properties: every topic a service is configured
+     * with is created by kafka-init, the port it listens on in the container is the one published and
+     * health-checked, and a service that binds to localhost by default is told to listen on all interfaces.
+     */
+    @Test
+    void servicesConfigurationAgreesWithTheComposeFile() throws Exception {
+        @SuppressWarnings("unchecked")
+        String script = String.join("\n", (List<String>) service("kafka-init").get("command"));
+        for (String name : List.of("trainer-service", "sampler-service", "gateway-service")) {
+            Path file = Paths.get("..", name, "src", "main", "resources", "application.properties");
+            java.util.Properties props = new java.util.Properties();
+            try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                props.load(in);
+            }
+            for (String key : props.stringPropertyNames()) {
+                if (key.matches("ncsn\\.[a-z-]+\\.topics\\.[a-z-]+") && props.getProperty(key).startsWith("ncsn.")) {
+                    String topic = props.getProperty(key);
+                    assertTrue(Pattern.compile("(?m)^\\s*create " + Pattern.quote(topic) + " ").matcher(script).find(),
+                            name + " uses topic " + topic + " (" + key + "), which kafka-init must create");
+                }
+            }
+            Map<String, Object> env = env(name);
+            String port = env.containsKey("QUARKUS_HTTP_PORT") ? String.valueOf(env.get("QUARKUS_HTTP_PORT"))
+                    : props.getProperty("quarkus.http.port", "8080");
+            @SuppressWarnings("unchecked")
+            List<String> ports = (List<String>) service(name).get("ports");
+            assertTrue(ports.stream().anyMatch(p -> p.endsWith(":" + port)), name + " publishes its port " + port);
+            assertTrue(String.valueOf(((Map<?, ?>) service(name).get("healthcheck")).get("test"))
+                    .contains("127.0.0.1/" + port), name + " is health-checked on port " + port);
+            String host = props.getProperty("quarkus.http.host", "0.0.0.0");
+            if (host.equals("127.0.0.1") || host.equals("localhost")) {
+                assertEquals("0.0.0.0", String.valueOf(env.get("QUARKUS_HTTP_HOST")),
+                        name + " binds to localhost by default; in a container it must listen on all interfaces");
+            }
+        }
+    }
+
     @Test
     void dataLivesInVolumesAndInfrastructureHasHealthChecks() {
         @SuppressWarnings("unchecked")
