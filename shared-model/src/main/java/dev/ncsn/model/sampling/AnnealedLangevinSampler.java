@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.ncsn.model.ScoreModel;
+import dev.ncsn.model.train.NoGrad;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +64,8 @@ public final class AnnealedLangevinSampler {
             row += chain.count();
         }
         float[] scores;
-        try (NDManager stepManager = manager.newSubManager()) {
+        // No autograd graph: PyTorch's grad mode is per thread and on by default on threads other than DJL's first.
+        try (NoGrad ignored = NoGrad.enter(); NDManager stepManager = manager.newSubManager()) {
             NDArray x = stepManager.create(batch, batchShape(total));
             NDArray level = stepManager.create(levels);
             scores = model.score(x, level).toFloatArray();
