@@ -54,6 +54,9 @@ final class BenchCommand implements Callable<Integer> {
         double flops = arch.flopsPerImage();
 
         double langevin;
+        double langevinCpu;
+        double trainCpu;
+        double loadBefore = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         try (NDManager manager = NDManager.newBaseManager();
              NcsnScoreNetwork net = NcsnScoreNetwork.create(arch, NoiseSchedule.IMAGES, manager, 0)) {
             var sampler = new AnnealedLangevinSampler(net);
@@ -64,12 +67,14 @@ final class BenchCommand implements Callable<Integer> {
             sampler.step(chains, manager);
             sampler.step(chains, manager);
             Progress progress = new Progress("langevin steps (batch " + batch + ")", steps);
+            long c0 = cpuNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < steps; i++) {
                 sampler.step(chains, manager);
                 progress.update(i + 1, "");
             }
             langevin = (System.nanoTime() - t0) / 1e9 / steps;
+            langevinCpu = (cpuNanos() - c0) / 1e9 / steps;
         }
 
         double train;
@@ -79,12 +84,14 @@ final class BenchCommand implements Callable<Integer> {
             System.err.println("bench: warming up training…");
             run.trainStep();
             Progress progress = new Progress("training steps (batch " + tb + ")", trainSteps);
+            long c0 = cpuNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < trainSteps; i++) {
                 run.trainStep();
                 progress.update(i + 1, "");
             }
             train = (System.nanoTime() - t0) / 1e9 / trainSteps;
+            trainCpu = (cpuNanos() - c0) / 1e9 / trainSteps;
         }
         var line = new ObjectMapper().createObjectNode()
                 .put("preset", arch.preset())
@@ -96,9 +103,19 @@ final class BenchCommand implements Callable<Integer> {
                 .put("langevinGflopsPerSecond", flops * batch / langevin / 1e9)
                 // A training step costs about three forward passes (forward, and backward through inputs and weights).
                 .put("trainGflopsPerSecond", 3 * flops * tb / train / 1e9)
-                .put("flopsPerImage", arch.flopsPerImage());
+                .put("flopsPerImage", arch.flopsPerImage())
+                // CPU seconds of this process per step: on a machine shared with other work, wall time alone
+                // overstates the cost; on an idle machine wall ≈ CPU / threads.
+                .put("cpuSecondsPerLangevinStep", langevinCpu)
+                .put("cpuSecondsPerTrainStep", trainCpu)
+                .put("loadAverageAtStart", loadBefore);
         System.out.println(line);
         return 0;
+    }
+
+    private static long cpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0L;
     }
 
     /** Uniform-noise images: timing does not depend on pixel values, and the bench needs no data set. */
