@@ -39,11 +39,12 @@ public final class RunRecord {
     /**
      * A version the run published, with its gate outcome.
      *
+     * @param trainLoss  the smoothed training loss at that step; null right after a resume (no step timed yet)
      * @param promoted   whether it became live
      * @param liveVersion the live version it was compared with (null when there was none)
      * @param liveScore  that version's held-out DSM loss on the same images and noise
      */
-    public record Candidate(String version, long step, int segment, double heldOutDsmLoss, double trainLoss,
+    public record Candidate(String version, long step, int segment, double heldOutDsmLoss, Double trainLoss,
                             boolean promoted, String liveVersion, Double liveScore, String reason,
                             Instant publishedAt) {
     }

@@ -305,7 +305,7 @@ public final class TrainingJob {
         CheckpointPublisher.Published published = ctx.publisher().publish(manifest, ema.parameters(), extras,
                 decision.promote());
         record.published(new RunRecord.Candidate(version, step, segment.index(), score.mean(),
-                Double.isFinite(trainLoss) ? trainLoss : Double.NaN, decision.promote(), decision.liveVersion(),
+                Double.isFinite(trainLoss) ? trainLoss : null, decision.promote(), decision.liveVersion(),
                 decision.liveScore(), decision.reason(), Instant.now()));
         ctx.registry().saveLoss(id(), segment.index(), history);
         ctx.registry().save(record);
