@@ -120,11 +120,12 @@ final class TrainCommand implements Callable<Integer> {
                         (System.nanoTime() - started) / 1e9));
                 progress.update(run.step() - startStep, String.format(Locale.ROOT, "step %d loss %.4f", run.step(), smoothed));
                 if (run.step() % checkpointEvery == 0 || run.step() == steps) {
-                    save(run, pending, lossCsv);
+                    save(run, pending, lossCsv, true);
                 }
             }
             if (stop.get() && run.step() % checkpointEvery != 0) {
-                save(run, pending, lossCsv);
+                // The JVM is shutting down: DJL refuses new native resources now, so no sample grid this time.
+                save(run, pending, lossCsv, false);
                 System.err.printf("%ntrain: stopped at step %d; rerun the same command to resume%n", run.step());
             }
             System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
@@ -143,7 +144,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Loss lines, resumable state, then the published EMA checkpoint with its sample grid, then LATEST. */
-    private void save(TrainingRun run, StringBuilder pending, Path lossCsv) throws IOException {
+    private void save(TrainingRun run, StringBuilder pending, Path lossCsv, boolean preview) throws IOException {
         Files.writeString(lossCsv, pending, StandardOpenOption.APPEND);
         pending.setLength(0);
         run.saveState(CheckpointDirectory.state(out), 2);
@@ -151,7 +152,7 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = CheckpointDirectory.checkpoints(out).resolve(name);
         if (!Files.exists(dir)) {
             run.writeEmaCheckpoint(dir, name);
-            if (previewSteps > 0) {
+            if (preview && previewSteps > 0) {
                 byte[] png = PreviewGrid.png(run.emaNetwork(), 16, 0, previewSteps, f -> { });
                 Files.write(dir.resolve("samples.png"), png);
             }
