@@ -1,0 +1,32 @@
+package dev.ncsn.gateway;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.util.List;
+
+/** The models in the store, their versions with scores, and which version is live. */
+@Path("/v1/models")
+@Tag(name = "models")
+public class ModelsResource {
+
+    public record ModelList(String defaultModel, List<ModelCatalog.ModelView> models) {
+    }
+
+    @Inject
+    Gateway gateway;
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Models and versions", description = "Every model in the store with its versions "
+            + "(training step, architecture, input shape, scores such as the held-out loss) and its live version, "
+            + "which serves new jobs.")
+    public ModelList models() {
+        return new ModelList(gateway.catalog().defaultModel(), gateway.catalog().list());
+    }
+}

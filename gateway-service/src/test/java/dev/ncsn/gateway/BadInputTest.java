@@ -1,0 +1,158 @@
+package dev.ncsn.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ncsn.infra.InfrastructureTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.net.http.HttpResponse;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Every kind of bad input gets a clear 4xx problem document, never a 500. */
+@QuarkusTest
+@WithTestResource(InfrastructureTestResource.class)
+class BadInputTest {
+
+    private static final int SIZE = TestBackend.SIZE;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @BeforeAll
+    static void model() {
+        TestBackend.start();
+    }
+
+    private Http http() {
+        return new Http(base.toString());
+    }
+
+    /** Asserts a problem response: status, media type, type suffix and a detail containing the words. */
+    private static JsonNode problem(HttpResponse<String> r, int status, String type, String detailContains) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertEquals(Problem.MEDIA_TYPE, r.headers().firstValue("Content-Type").orElse(""), r.body());
+        JsonNode p = Http.json(r);
+        assertEquals(status, p.get("status").asInt());
+        assertEquals(Problem.TYPE_BASE + type, p.get("type").asText(), r.body());
+        assertTrue(p.get("detail").asText().contains(detailContains),
+                "detail should contain \"" + detailContains + "\": " + p.get("detail").asText());
+        return p;
+    }
+
+    private HttpResponse<String> generate(String json) {
+        return http().postJson("/v1/generations", json);
+    }
+
+    private HttpResponse<String> inpaint(String image, String mask) {
+        return http().postJson("/v1/inpaintings", "{\"count\": 1" + (image == null ? "" : ", \"image\": \"" + image + "\"")
+                + (mask == null ? "" : ", \"mask\": \"" + mask + "\"") + "}");
+    }
+
+    @Test
+    void malformedJson() {
+        problem(generate("{\"count\": 4"), 400, "malformed-request", "malformed JSON");
+        problem(generate("count=4"), 400, "malformed-request", "malformed JSON");
+        problem(generate("{\"count\": 4} {}"), 400, "malformed-request", "malformed JSON");
+        problem(generate("{\"count\": 4, \"count\": 5}"), 400, "malformed-request", "Duplicate field 'count'");
+        problem(generate(""), 400, "malformed-request", "the request body is empty");
+        problem(generate("[4]"), 400, "malformed-request", "must be a JSON object");
+        problem(generate("null"), 400, "malformed-request", "must be a JSON object");
+    }
+
+    @Test
+    void unknownFieldsAndWrongTypes() {
+        problem(generate("{\"count\": 4, \"colour\": \"red\"}"), 400, "malformed-request", "unknown field \"colour\"");
+        problem(generate("{\"count\": \"four\"}"), 400, "malformed-request", "field \"count\" must be an integer");
+        problem(generate("{\"count\": 1.5}"), 400, "malformed-request", "field \"count\" must be an integer");
+        problem(generate("{\"count\": 99999999999}"), 400, "malformed-request", "count");
+        problem(generate("{\"count\": 4, \"stepSize\": \"small\"}"), 400, "malformed-request",
+                "field \"stepSize\" must be a number");
+        problem(generate("{\"count\": 4, \"denoisedPreview\": \"yes\"}"), 400, "malformed-request",
+                "field \"denoisedPreview\" must be true or false");
+        problem(generate("{\"count\": 4, \"model\": 7}"), 400, "malformed-request", "field \"model\" must be a string");
+        problem(http().post("/v1/generations", "text/plain", "{\"count\": 4}"), 415, "unsupported-media-type",
+                "application/json");
+    }
+
+    @Test
+    void valuesOutOfRange() {
+        problem(generate("{}"), 422, "invalid-request", "count is required");
+        problem(generate("{\"count\": 0}"), 422, "invalid-request", "count must be between 1 and 64, got 0");
+        problem(generate("{\"count\": 65}"), 422, "invalid-request", "count must be between 1 and 64, got 65");
+        problem(generate("{\"count\": 4, \"stepsPerLevel\": 0}"), 422, "invalid-request",
+                "stepsPerLevel must be between 1 and 1000, got 0");
+        problem(generate("{\"count\": 4, \"stepsPerLevel\": 1001}"), 422, "invalid-request",
+                "stepsPerLevel must be between 1 and 1000");
+        problem(generate("{\"count\": 4, \"stepSize\": 0.5}"), 422, "invalid-request", "stepSize must be in (0, 0.01]");
+        problem(generate("{\"count\": 4, \"stepSize\": -1e-5}"), 422, "invalid-request", "stepSize");
+        problem(generate("{\"count\": 4, \"frameEvery\": 0}"), 422, "invalid-request", "frameEvery must be at least 1");
+        JsonNode several = problem(generate("{\"count\": 0, \"stepsPerLevel\": 0}"), 422, "invalid-request", "count");
+        assertEquals(2, several.get("errors").size(), several.toString());
+        problem(http().get("/v1/jobs?limit=0"), 422, "invalid-request", "limit must be between 1 and 200");
+    }
+
+    @Test
+    void unknownModels() {
+        problem(generate("{\"count\": 4, \"model\": \"no-such-model\"}"), 422, "unknown-model",
+                "unknown model \"no-such-model\"");
+        problem(generate("{\"count\": 4, \"model\": \"../etc\"}"), 422, "invalid-request", "model name must be");
+        problem(http().postJson("/v1/inpaintings", "{\"count\": 1, \"model\": \"nope\", \"image\": \"AA==\", "
+                + "\"mask\": \"AA==\"}"), 422, "unknown-model", "unknown model \"nope\"");
+    }
+
+    @Test
+    void imagesAndMasksOfTheWrongSizeOrFormat() {
+        String image = TestImages.base64(TestImages.png(TestImages.pattern(SIZE)));
+        String mask = TestImages.base64(TestImages.png(TestImages.rightHalf(SIZE)));
+        problem(inpaint(TestImages.base64(TestImages.png(TestImages.pattern(8))), mask), 422, "invalid-request",
+                "image is 8×8 pixels; the model takes 28×28");
+        problem(inpaint(image, TestImages.base64(TestImages.png(TestImages.rightHalf(32)))), 422, "invalid-request",
+                "mask is 32×32 pixels; the model takes 28×28");
+        problem(inpaint(image, TestImages.base64(TestImages.jpeg(SIZE))), 422, "invalid-request",
+                "mask is not a PNG (it looks like a JPEG)");
+        problem(inpaint(TestImages.base64("hello, not an image".getBytes()), mask), 422, "invalid-request",
+                "image is not a PNG");
+        problem(inpaint("%%%not base64%%%", mask), 422, "invalid-request", "image is not valid base64");
+        problem(inpaint(image, TestImages.base64(TestImages.png(new int[SIZE][SIZE]))), 422, "invalid-request",
+                "mask marks no pixel to generate");
+        problem(inpaint(image, null), 422, "invalid-request", "mask is required");
+        problem(inpaint(null, null), 422, "invalid-request", "image is required");
+        JsonNode both = problem(inpaint(TestImages.base64(TestImages.png(TestImages.pattern(8))),
+                TestImages.base64(TestImages.jpeg(SIZE))), 422, "invalid-request", "image is 8×8");
+        assertEquals(2, both.get("errors").size(), "both problems are reported: " + both);
+
+        byte[] png = TestImages.png(TestImages.pattern(SIZE));
+        problem(http().postMultipart("/v1/inpaintings", Http.parts("count", "1", "colour", "red", "image", png,
+                "mask", png)), 400, "malformed-request", "unknown part \"colour\"");
+        problem(http().postMultipart("/v1/inpaintings", Http.parts("count", "one", "image", png, "mask", png)),
+                400, "malformed-request", "field \"count\" must be an integer");
+        problem(http().postMultipart("/v1/inpaintings", Http.parts("count", "1", "image", TestImages.png(
+                TestImages.pattern(10)), "mask", png)), 422, "invalid-request", "image is 10×10 pixels");
+    }
+
+    @Test
+    void unknownJobsPathsAndMethods() {
+        Http http = http();
+        problem(http.get("/v1/jobs/no-such-job"), 404, "unknown-job", "no job no-such-job");
+        problem(http.delete("/v1/jobs/no-such-job"), 404, "unknown-job", "no-such-job");
+        problem(http.get("/v1/jobs/no-such-job/result.png"), 404, "unknown-job", "no-such-job");
+        problem(http.get("/v1/jobs/no-such-job/frames"), 404, "unknown-job", "no-such-job");
+        problem(http.get("/v1/nothing-here"), 404, "not-found", "/v1/nothing-here");
+        problem(http.method("PUT", "/v1/generations"), 405, "method-not-allowed", "not allowed");
+    }
+
+    @Test
+    void aBadLastEventIdIsRejected() {
+        HttpResponse<String> accepted = generate("{\"count\": 1, \"stepsPerLevel\": 1}");
+        assertEquals(202, accepted.statusCode(), accepted.body());
+        String id = Http.json(accepted).get("id").asText();
+        HttpResponse<String> r = http().send(http().builder("/v1/jobs/" + id + "/frames")
+                .header("Last-Event-ID", "yesterday").GET());
+        problem(r, 400, "malformed-request", "Last-Event-ID must be an event id");
+    }
+}
