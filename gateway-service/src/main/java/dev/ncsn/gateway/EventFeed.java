@@ -46,6 +46,7 @@ final class EventFeed implements AutoCloseable {
     private final Clock clock;
     private final Thread thread;
     private final Set<TopicPartition> assigned = new HashSet<>();
+    private final Set<String> reportedMissing = new HashSet<>();
     private volatile KafkaConsumer<String, String> consumer;
     private volatile boolean ready;
     private volatile boolean stop;
@@ -149,7 +150,10 @@ final class EventFeed implements AutoCloseable {
                 continue;
             }
             if (infos == null || infos.isEmpty()) {
-                LOG.warnf("event feed: topic %s does not exist yet (the sampler or the deployment creates it)", topic);
+                if (reportedMissing.add(topic)) {
+                    LOG.warnf("event feed: topic %s does not exist yet (the sampler or the deployment creates it); "
+                            + "waiting for it", topic);
+                }
                 continue;
             }
             for (PartitionInfo info : infos) {
