@@ -178,9 +178,10 @@ final class Job {
     }
 
     /**
-     * Registers a listener after handing it, in order, the buffered events above {@code afterSequence}. A job that
-     * has ended gets no listener: the terminal event, if the caller did not have it, was the last one offered.
-     * Returns false when the listener was not registered.
+     * Registers a listener after handing it, in order, the buffered events above {@code afterSequence}. Live events
+     * at or below {@code afterSequence} are not passed on either: a client resuming on a replica that is behind the
+     * one it came from has them already. A job that has ended gets no listener: the terminal event, if the caller
+     * did not have it, was the last one offered. Returns false when the listener was not registered.
      */
     synchronized boolean subscribe(long afterSequence, Listener listener) {
         for (StreamEvent e : frames) {
@@ -194,12 +195,28 @@ final class Job {
             }
             return false;
         }
-        listeners.add(listener);
+        listeners.add(new After(afterSequence, listener));
         return true;
     }
 
     synchronized void unsubscribe(Listener listener) {
-        listeners.remove(listener);
+        listeners.removeIf(l -> l instanceof After a && a.delegate == listener);
+    }
+
+    /** A listener that skips events up to a sequence number. */
+    private static final class After implements Listener {
+        private final long after;
+        private final Listener delegate;
+
+        After(long after, Listener delegate) {
+            this.after = after;
+            this.delegate = delegate;
+        }
+
+        @Override
+        public boolean offer(StreamEvent event) {
+            return event.id() <= after || delegate.offer(event);
+        }
     }
 
     synchronized int listenerCount() {

@@ -32,6 +32,7 @@ public record JobView(
         Instant updatedAt,
         Links links) {
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Links(String self, String frames, String result, String cancel) {
     }
 

@@ -72,6 +72,7 @@ class GatewayEndToEndTest {
         assertEquals("generation", job.get("kind").asText());
         assertEquals(TestBackend.MODEL, job.get("model").asText());
         assertEquals("/v1/jobs/" + id + "/frames", job.at("/links/frames").asText());
+        assertFalse(job.get("links").has("result"), "no result link before the job is done: " + job);
 
         List<SseClient.Event> events;
         try (SseClient sse = new SseClient(http, "/v1/jobs/" + id + "/frames", null)) {

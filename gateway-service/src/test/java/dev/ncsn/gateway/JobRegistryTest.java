@@ -93,6 +93,33 @@ class JobRegistryTest {
     }
 
     @Test
+    void aClientResumingOnAReplicaThatIsBehindGetsNothingTwice() {
+        JobRegistry r = registry(1000, Long.MAX_VALUE);
+        run("j", 7).forEach(r::onEvent);           // this replica has read up to sequence 6
+        List<StreamEvent> resumed = new ArrayList<>();
+        assertTrue(r.get("j").orElseThrow().subscribe(8, resumed::add), "the client saw up to 8 elsewhere");
+        assertTrue(resumed.isEmpty());
+        run("j", 21).forEach(r::onEvent);          // the replica catches up
+        assertEquals(java.util.stream.LongStream.rangeClosed(9, 20).boxed().toList(), ids(resumed));
+        r.get("j").orElseThrow().unsubscribe(resumed::add);
+    }
+
+    @Test
+    void aListenerThatLeftIsNoLongerCalled() {
+        JobRegistry r = registry(1000, Long.MAX_VALUE);
+        run("j", 2).forEach(r::onEvent);
+        List<StreamEvent> got = new ArrayList<>();
+        Job.Listener listener = got::add;
+        Job job = r.get("j").orElseThrow();
+        job.subscribe(-1, listener);
+        assertEquals(1, job.listenerCount());
+        job.unsubscribe(listener);
+        assertEquals(0, job.listenerCount());
+        run("j", 5).forEach(r::onEvent);
+        assertEquals(List.of(0L, 1L), ids(got));
+    }
+
+    @Test
     void statusFollowsTheEvents() {
         JobRegistry r = registry(1000, Long.MAX_VALUE);
         r.onRequest(new JobRegistry.RequestInfo("a", "generation", "m", 1, 2, clock.instant(), "t", 0, 0));
