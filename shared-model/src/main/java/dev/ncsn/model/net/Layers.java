@@ -77,8 +77,8 @@ final class Layers {
      * Conditional instance normalisation++ (the paper's appendix A). For sample n, channel k and level y:
      * out = γ[y,k]·(h + α[y,k]·μ̃) + β[y,k] with h the instance-normalised x (biased variance, eps 1e-5) and μ̃ the
      * per-sample standardised channel means (unbiased variance over channels, eps 1e-5). Written as
-     * out = (x − μ)·a + b with a = γ/√(σ² + eps) and b = γ·α·μ̃ + β, so the full-size work is: two reductions,
-     * one subtraction, one square, one multiply and one add; everything else is on [N, C]. Every op keeps the
+     * out = x·a + b with a = γ/√(σ² + eps) and b = γ·α·μ̃ + β − μ·a, so the full-size work is two reductions,
+     * one square, one multiply and one add; everything else is on [N, C]. Every op keeps the
      * memory layout of x (the network runs channels-last).
      */
     static final class CondNorm {
@@ -109,22 +109,25 @@ final class Layers {
             NDArray alpha = parts.get(1).reshape(n, c, 1, 1);
             NDArray beta = parts.get(2).reshape(n, c, 1, 1);
 
-            // Divisors are PyTorch-owned scalars: autograd keeps them for the backward pass (see OwnedArrays).
+            // Divisors and bounds are PyTorch-owned scalars: autograd keeps them for the backward pass (see OwnedArrays).
             NDArray areaScalar = OwnedArrays.scalar(pass.scope, area);
+            // The variance is E[x²] − μ², so x is never centred: full-size passes over memory, not the arithmetic, are
+            // what normalisation costs on a CPU. (torch's norm() would avoid materialising x², but over the spatial
+            // axes of channels-last memory it is three times slower than square-then-sum.) The difference can round
+            // below zero for a nearly constant channel: clamped.
             NDArray mu = x.sum(SPATIAL, true).div(areaScalar); // [N, C, 1, 1]
-            PtNDArray centred = pt(x.sub(mu));
-            NDArray squares = centred.square();
-            NDArray variance = squares.sum(SPATIAL, true).div(areaScalar); // biased, as instance norm
+            NDArray squares = x.square();
+            NDArray meanSquare = squares.sum(SPATIAL, true).div(areaScalar);
             free(squares);
+            NDArray variance = meanSquare.sub(mu.square()).maximum(OwnedArrays.scalar(pass.scope, 0f)); // biased
 
             NDArray mDev = mu.sub(mu.mean(CHANNELS, true));
             NDArray channelVar = mDev.square().sum(CHANNELS, true).div(OwnedArrays.scalar(pass.scope, c - 1)); // unbiased
             NDArray muTilde = mDev.div(channelVar.add(Ops.INSTANCE_NORM_EPS).sqrt());
             NDArray scale = gamma.div(variance.add(Ops.INSTANCE_NORM_EPS).sqrt());
-            NDArray shift = gamma.mul(alpha).mul(muTilde).add(beta);
+            NDArray shift = gamma.mul(alpha).mul(muTilde).add(beta).sub(mu.mul(scale));
 
-            PtNDArray out = pt(centred.mul(scale));
-            free(centred);
+            PtNDArray out = pt(x.mul(scale));
             out.addi(shift); // in place on the product: multiplication does not save its output for backward
             return out;
         }

@@ -90,6 +90,79 @@ class LayersTest {
         }
     }
 
+    /**
+     * The fused normalisation takes its variance as E[x²] − μ²; its gradients must still be those of the definition
+     * (x centred first), here written plainly with DJL ops and differentiated by autograd, on channels with means far
+     * from zero, where rounding of that difference would show first.
+     */
+    @Test
+    void fusedCondInstanceNormHasTheGradientsOfTheDefinition() {
+        int n = 2;
+        int c = 4;
+        int hw = 5;
+        int levels = 3;
+        Random rng = new Random(11);
+        float[] xv = new float[n * c * hw * hw];
+        for (int i = 0; i < xv.length; i++) {
+            int channel = (i / (hw * hw)) % c;
+            xv[i] = (float) (rng.nextGaussian() * (0.5 + channel) + 8 * channel - 12);
+        }
+        float[] table = new float[levels * 3 * c];
+        for (int i = 0; i < table.length; i++) {
+            table[i] = (float) (1 + 0.3 * rng.nextGaussian());
+        }
+        float[] weights = new float[xv.length];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (float) rng.nextGaussian();
+        }
+        long[] lv = {2, 1};
+        float[][] fused = condNormGradients(xv, table, weights, lv, n, c, hw, levels, true);
+        float[][] plain = condNormGradients(xv, table, weights, lv, n, c, hw, levels, false);
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; i < fused[k].length; i++) {
+                assertEquals(plain[k][i], fused[k][i], 2e-3 * (1 + Math.abs(plain[k][i])),
+                        (k == 0 ? "dx " : "dtable ") + i);
+            }
+        }
+    }
+
+    /** Gradients of Σ w·CondNorm(x) with respect to x and the table, by the network's layer or by the definition. */
+    private static float[][] condNormGradients(float[] xv, float[] table, float[] weights, long[] lv, int n, int c,
+                                               int hw, int levels, boolean fused) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Param p = new Param("t.embed.weight", new Shape(levels, 3L * c), Param.Init.NORM_TABLE, c);
+            p.array = pt(ai.djl.ndarray.NDArrays.add(m.create(table, p.shape), m.zeros(p.shape)));
+            p.array.setRequiresGradient(true);
+            PtNDArray x = pt(ai.djl.ndarray.NDArrays.add(m.create(xv, new Shape(n, c, hw, hw)), m.zeros(new Shape(n, c, hw, hw))));
+            x.setRequiresGradient(true);
+            NDArray w = m.create(weights, new Shape(n, c, hw, hw));
+            PtNDArray levelArray = pt(m.create(lv));
+            try (ai.djl.training.GradientCollector gc = m.getEngine().newGradientCollector()) {
+                NDArray out;
+                if (fused) {
+                    out = new Layers.CondNorm(p, c).apply(Ops.channelsLast(x), new Layers.Pass(m, levelArray));
+                } else {
+                    NDArray rows = p.array.get(levelArray); // [N, 3C]
+                    NDArray gamma = rows.get(":, 0:" + c).reshape(n, c, 1, 1);
+                    NDArray alpha = rows.get(":, " + c + ":" + 2 * c).reshape(n, c, 1, 1);
+                    NDArray beta = rows.get(":, " + 2 * c + ":").reshape(n, c, 1, 1);
+                    // owned scalars: autograd keeps divisors (see OwnedArrays)
+                    NDArray area = dev.ncsn.model.OwnedArrays.scalar(m, hw * hw);
+                    NDArray mu = x.sum(new int[] {2, 3}, true).div(area);
+                    NDArray centred = x.sub(mu);
+                    NDArray var = centred.square().sum(new int[] {2, 3}, true).div(area);
+                    NDArray h = centred.div(var.add(1e-5).sqrt());
+                    NDArray mDev = mu.sub(mu.mean(new int[] {1}, true));
+                    NDArray muTilde = mDev.div(mDev.square().sum(new int[] {1}, true)
+                            .div(dev.ncsn.model.OwnedArrays.scalar(m, c - 1)).add(1e-5).sqrt());
+                    out = gamma.mul(h.add(alpha.mul(muTilde))).add(beta);
+                }
+                gc.backward(out.mul(w).sum());
+            }
+            return new float[][] {x.getGradient().toFloatArray(), p.array.getGradient().toFloatArray()};
+        }
+    }
+
     @Test
     void bilinearResizeAlignsCorners() {
         try (NDManager m = NDManager.newBaseManager()) {
