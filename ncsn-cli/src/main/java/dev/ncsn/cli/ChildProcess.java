@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,10 +29,17 @@ final class ChildProcess {
         this.process = process;
     }
 
+    /**
+     * Starts the command with SIGINT ignored (a shell sets that, then execs it, so the pid is the command's). Ctrl-C in
+     * a terminal signals the whole foreground process group; the children must leave it to `ncsn up`, which stops
+     * them in order: the services first, while Kafka and S3 still answer. SIGTERM still stops them.
+     */
     static ChildProcess start(String name, List<String> command, Map<String, String> env, Path workDir, Path log) {
+        List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", "trap '' INT; exec \"$0\" \"$@\""));
+        wrapped.addAll(command);
         try {
             Files.createDirectories(log.getParent());
-            ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
+            ProcessBuilder builder = new ProcessBuilder(wrapped).directory(workDir.toFile())
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().putAll(env);
             return new ChildProcess(name, log, builder.start());
@@ -42,6 +50,24 @@ final class ChildProcess {
 
     boolean alive() {
         return process.isAlive();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** "exit status N", "killed by signal N" or "running". */
+    String exitDescription() {
+        if (process.isAlive()) {
+            return "running";
+        }
+        int status = process.exitValue();
+        return status > 128 && status < 160 ? "killed by signal " + (status - 128) : "exit status " + status;
+    }
+
+    /** SIGTERM, without waiting. */
+    void terminate() {
+        process.toHandle().destroy();
     }
 
     /** Whether GET url answers 200 (Quarkus readiness answers 503 until the service is ready). */
@@ -76,6 +102,7 @@ final class ChildProcess {
         process.toHandle().destroy();
         try {
             if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                System.err.println("ncsn up: " + name + " did not stop within " + grace.toSeconds() + " s; killing it");
                 process.toHandle().destroyForcibly();
                 process.waitFor(5, TimeUnit.SECONDS);
             }

@@ -1,8 +1,7 @@
 package dev.ncsn.cli;
 
-import ai.djl.ndarray.NDManager;
 import dev.ncsn.model.checkpoint.Checkpoint;
-import dev.ncsn.model.checkpoint.LoadedCheckpoint;
+import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.contract.Topics;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;
@@ -10,6 +9,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,30 +21,53 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * `ncsn up`: the whole system on this machine. Starts the embedded Kafka and S3 pair (data kept under --data),
- * puts the shipped model into the store when the store has none, starts trainer, sampler and gateway as separate
- * processes, waits until they are ready, prints the page's URL, and stops everything on Ctrl-C.
+ * puts the seed model into the store when the store has no live version of it, starts trainer, sampler and
+ * gateway as separate processes, waits until they are ready, prints the page's URL, and stops everything on
+ * Ctrl-C or SIGTERM.
  */
-@Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Run the whole system locally: embedded Kafka and S3, trainer, sampler and gateway. Ctrl-C stops it.")
+@Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run the whole system locally: embedded Kafka and S3, trainer, sampler and gateway, each its own "
+                + "process. Prints the page's URL when everything is ready; Ctrl-C (or SIGTERM) stops everything.",
+                "Data and logs live under --data and are kept: the next start reuses them."})
 final class UpCommand implements Callable<Integer> {
 
     static final String MODEL = "fashion-mnist";
 
-    @Option(names = "--data", defaultValue = ".ncsn/up", description = "Where Kafka's and S3's data and the logs live (kept across runs). Default: ${DEFAULT-VALUE}")
+    /** Longer than the trainer's own shutdown grace (60 s), in which a run finishes its step and saves its state. */
+    private static final Duration SERVICE_STOP_GRACE = Duration.ofSeconds(75);
+    private static final Duration INFRA_STOP_GRACE = Duration.ofSeconds(30);
+
+    @Option(names = "--data", defaultValue = ".ncsn/up", paramLabel = "DIR",
+            description = "Kafka's and S3's data, the trainer's work directory and the logs (kept across runs); "
+                    + "relative to the repository. Default: ${DEFAULT-VALUE}")
     Path data;
 
-    @Option(names = "--port", defaultValue = "8080", description = "The gateway's port (the page). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--port", defaultValue = "8080", description = "The gateway's port: the page and the API. Default: ${DEFAULT-VALUE}")
     int port;
 
-    @Option(names = "--kafka", description = "Use this Kafka (bootstrap servers) instead of the embedded one")
+    @Option(names = "--trainer-port", defaultValue = "8081", description = "Default: ${DEFAULT-VALUE}")
+    int trainerPort;
+
+    @Option(names = "--sampler-port", defaultValue = "8082", description = "Default: ${DEFAULT-VALUE}")
+    int samplerPort;
+
+    @Option(names = "--seed-model", defaultValue = "models/" + MODEL, paramLabel = "DIR",
+            description = "The checkpoint put into the store as " + MODEL + "'s live version when the store has none "
+                    + "(a checkpoint directory, or a `ncsn train --out` directory for its newest checkpoint); relative "
+                    + "to the repository. Default: ${DEFAULT-VALUE}")
+    Path seedModel;
+
+    @Option(names = "--kafka", paramLabel = "HOST:PORT",
+            description = "Use this Kafka (bootstrap servers) instead of the embedded one; needs --s3-endpoint too")
     String kafka;
 
-    @Option(names = "--s3-endpoint", description = "Use this S3 store instead of the embedded one")
+    @Option(names = "--s3-endpoint", paramLabel = "URL",
+            description = "Use this S3 store instead of the embedded one; needs --kafka too")
     String s3Endpoint;
 
     @Option(names = "--s3-access-key", defaultValue = "ncsn", description = "Default: ${DEFAULT-VALUE}")
@@ -51,54 +76,104 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--s3-secret-key", defaultValue = "ncsn-secret", description = "Default: ${DEFAULT-VALUE}")
     String s3SecretKey;
 
-    @Option(names = "--s3-bucket", defaultValue = "ncsn", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--s3-bucket", defaultValue = "ncsn", description = "Created if missing. Default: ${DEFAULT-VALUE}")
     String s3Bucket;
 
-    @Option(names = "--timeout", defaultValue = "300", description = "Seconds to wait for each part to be ready. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--timeout", defaultValue = "300", paramLabel = "SECONDS",
+            description = "How long to wait for each part to be ready. Default: ${DEFAULT-VALUE}")
     int timeoutSeconds;
 
     private final List<ChildProcess> children = new ArrayList<>();
+    private volatile boolean stopping;
+    private Path seedPath;
 
     @Override
     public Integer call() throws Exception {
         if ((kafka == null) != (s3Endpoint == null)) {
             throw new IllegalArgumentException("give both --kafka and --s3-endpoint to use existing infrastructure, or neither");
         }
+        requireDistinctFreePorts();
+        long start = System.nanoTime();
         Path home = Path.of(System.getProperty("ncsn.home", ".")).toAbsolutePath().normalize();
-        Path dataDir = data.isAbsolute() ? data : home.resolve(data);
+        Path dataDir = home.resolve(data).normalize();
         Path logs = dataDir.resolve("logs");
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
+        Files.createDirectories(logs);
+        Optional<Path> seed = seedCheckpoint(home); // checked before anything starts
+        // SIGINT (Ctrl-C), SIGTERM and SIGHUP run this: the services first, then Kafka and S3.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping = true;
             System.err.println("\nncsn up: stopping…");
             stopAll();
-            stopped.countDown();
-        });
-        Runtime.getRuntime().addShutdownHook(hook);
+            System.err.println("ncsn up: stopped");
+        }, "ncsn-up-stop"));
         try {
             Map<String, String> env = kafka != null ? externalInfrastructure() : startInfrastructure(home, dataDir, logs);
-            boolean haveModel = seedModel(home, env);
-            startService(home, "trainer-service", 8081, env, logs);
-            startService(home, "sampler-service", 8082, env, logs);
+            Optional<String> served = seedModel(seed, env);
+            Map<String, String> trainerEnv = new LinkedHashMap<>(env);
+            trainerEnv.put("NCSN_TRAINER_WORK_DIR", dataDir.resolve("trainer").toString());
+            startService(home, "trainer-service", trainerPort, trainerEnv, logs);
+            startService(home, "sampler-service", samplerPort, env, logs);
             startService(home, "gateway-service", port, env, logs);
-            waitReady("trainer-service", "http://127.0.0.1:8081/q/health/ready");
-            waitReady("sampler-service", haveModel ? "http://127.0.0.1:8082/q/health/ready"
-                    : "http://127.0.0.1:8082/q/health/live");
+            waitReady("trainer-service", "http://127.0.0.1:" + trainerPort + "/q/health/ready");
+            // Without a live version the sampler is alive but not ready: it waits for the trainer's first one.
+            waitReady("sampler-service", "http://127.0.0.1:" + samplerPort
+                    + (served.isPresent() ? "/q/health/ready" : "/q/health/live"));
             waitReady("gateway-service", "http://127.0.0.1:" + port + "/q/health/ready");
-            System.out.println("NCSN is up: http://127.0.0.1:" + port + "/");
-            System.out.println("logs: " + logs + "   Ctrl-C stops everything");
-            System.out.flush();
-            while (true) {
-                for (ChildProcess child : children) {
-                    if (!child.alive()) {
-                        throw new IllegalStateException(child.name + " stopped unexpectedly; last lines of "
-                                + child.log + ":\n" + child.tail(20));
-                    }
-                }
-                Thread.sleep(1000);
+            System.err.printf("ncsn up: ready in %d s%n", Duration.ofNanos(System.nanoTime() - start).toSeconds());
+            if (served.isEmpty()) {
+                System.err.println("ncsn up: WARNING no model is served yet: generations answer 503 until the trainer "
+                        + "publishes a first version of " + MODEL + " (start a run: see trainer-service/README.md)");
             }
-        } catch (RuntimeException | InterruptedException e) {
+            System.out.println("NCSN is up: http://127.0.0.1:" + port + "/");
+            System.out.println("data: " + dataDir + "   logs: " + logs + "   Ctrl-C stops everything");
+            System.out.flush();
+            watch();
+            return 0;
+        } catch (Exception e) {
+            if (stopping) {
+                // Ctrl-C while starting: the shutdown hook stops what runs; nothing else to report.
+                Thread.currentThread().join();
+            }
             stopAll();
             throw e;
+        }
+    }
+
+    /** Until a shutdown signal: a child that ends by itself ends `up`, with its exit status and its log's tail. */
+    private void watch() throws InterruptedException {
+        while (true) {
+            Thread.sleep(1000);
+            if (stopping) {
+                Thread.currentThread().join(); // the shutdown hook stops everything and the JVM exits
+            }
+            for (ChildProcess child : snapshot()) {
+                if (!child.alive() && !stopping) {
+                    throw new IllegalStateException(child.name + " (pid " + child.pid() + ") stopped unexpectedly ("
+                            + child.exitDescription() + "); stopping everything. Last lines of " + child.log + ":\n"
+                            + child.tail(20));
+                }
+            }
+        }
+    }
+
+    private void requireDistinctFreePorts() {
+        Map<Integer, String> ports = new LinkedHashMap<>();
+        for (var entry : List.of(Map.entry(port, "--port (the gateway)"), Map.entry(trainerPort, "--trainer-port"),
+                Map.entry(samplerPort, "--sampler-port"))) {
+            if (entry.getKey() < 1 || entry.getKey() > 65535) {
+                throw new IllegalArgumentException(entry.getValue() + " must be a port number, not " + entry.getKey());
+            }
+            String other = ports.putIfAbsent(entry.getKey(), entry.getValue());
+            if (other != null) {
+                throw new IllegalArgumentException(other + " and " + entry.getValue() + " are both " + entry.getKey());
+            }
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(true);
+                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), entry.getKey()));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("port " + entry.getKey() + " (" + entry.getValue() + ") is in use, "
+                        + "perhaps by another `ncsn up`; choose another with " + entry.getValue().split(" ")[0]);
+            }
         }
     }
 
@@ -109,6 +184,7 @@ final class UpCommand implements Callable<Integer> {
         env.put("NCSN_S3_ACCESS_KEY", s3AccessKey);
         env.put("NCSN_S3_SECRET_KEY", s3SecretKey);
         env.put("NCSN_S3_BUCKET", s3Bucket);
+        System.err.println("ncsn up: using Kafka " + kafka + " and S3 " + s3Endpoint + " (bucket " + s3Bucket + ")");
         return env;
     }
 
@@ -117,7 +193,7 @@ final class UpCommand implements Callable<Integer> {
         Path module = home.resolve("local-infra");
         Path classpathFile = module.resolve("target/standalone/classpath.txt");
         if (!Files.isRegularFile(classpathFile)) {
-            throw new IllegalStateException("local-infra is not built (" + classpathFile + " is missing); run ./ncsn up, which builds it");
+            throw new IllegalStateException("local-infra is not built (" + classpathFile + " is missing); ./ncsn up builds it");
         }
         String classpath = module.resolve("target/classes") + ":" + module.resolve("target/standalone/lib") + "/*:"
                 + Files.readString(classpathFile).trim();
@@ -131,19 +207,18 @@ final class UpCommand implements Callable<Integer> {
             command.add(topic);
         }
         Path log = logs.resolve("infra.log");
-        Files.createDirectories(logs);
         Files.deleteIfExists(log);
         System.err.println("ncsn up: starting Kafka and S3 (data in " + dataDir.resolve("infra") + ")…");
-        ChildProcess infra = ChildProcess.start("infrastructure", command, Map.of(), home, log);
-        children.add(infra);
+        ChildProcess infra = adopt(ChildProcess.start("infrastructure", command, Map.of(), home, log));
         long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
-        Map<String, String> values = new HashMap<>();
         while (System.nanoTime() < deadline) {
             if (!infra.alive()) {
-                throw new IllegalStateException("Kafka/S3 did not start; last lines of " + log + ":\n" + infra.tail(20));
+                throw new IllegalStateException("Kafka/S3 did not start (" + infra.exitDescription()
+                        + "); last lines of " + log + ":\n" + infra.tail(20));
             }
             List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
             if (lines.contains("NCSN_INFRA_READY")) {
+                Map<String, String> values = new HashMap<>();
                 for (String line : lines) {
                     int eq = line.indexOf('=');
                     if (eq > 0 && line.matches("[A-Z0-9_]+=.*")) {
@@ -164,61 +239,88 @@ final class UpCommand implements Callable<Integer> {
         throw new IllegalStateException("Kafka/S3 not ready after " + timeoutSeconds + " s; see " + log);
     }
 
-    /** Puts the shipped model (models/fashion-mnist in the repository) into the store when it has no live version. */
-    private boolean seedModel(Path home, Map<String, String> env) {
+    /** The seed checkpoint's directory, verified (table, checksum, model name), or empty when there is none. */
+    private Optional<Path> seedCheckpoint(Path home) {
+        Path given = home.resolve(seedModel).normalize();
+        seedPath = given;
+        if (!Files.exists(given)) {
+            return Optional.empty();
+        }
+        Path dir = CheckpointDirectory.resolve(given);
+        CheckpointManifest manifest = Checkpoint.read(dir).manifest(); // verifies the table and the checksum
+        if (!manifest.modelName().equals(MODEL)) {
+            throw new IllegalArgumentException("the seed model " + dir + " is a checkpoint of \"" + manifest.modelName()
+                    + "\", but the services serve \"" + MODEL + "\"");
+        }
+        return Optional.of(dir);
+    }
+
+    /**
+     * Puts the seed checkpoint into the store as the model's live version when the store has none. Returns the live
+     * version, or empty when there is none (no seed either): the sampler then waits for the trainer's first one.
+     * The files are copied as they are (verified first), in the store's order: parameters, extras, manifest, pointer.
+     */
+    private Optional<String> seedModel(Optional<Path> seed, Map<String, String> env) throws IOException {
         ModelStore store = ModelStore.connect(env.get("NCSN_S3_ENDPOINT"), env.get("NCSN_S3_ACCESS_KEY"),
                 env.get("NCSN_S3_SECRET_KEY"), env.get("NCSN_S3_BUCKET"));
-        if (store.live(MODEL).isPresent()) {
-            System.err.println("ncsn up: the store serves " + MODEL + " version " + store.live(MODEL).get().version());
-            return true;
+        Optional<LivePointer> live = store.live(MODEL);
+        if (live.isPresent()) {
+            System.err.println("ncsn up: the store serves " + MODEL + " version " + live.get().version()
+                    + " (step " + live.get().step() + "); the seed model is not used");
+            return Optional.of(live.get().version());
         }
-        Path shipped = home.resolve("models").resolve(MODEL);
-        if (!Files.isRegularFile(shipped.resolve(Checkpoint.MANIFEST_FILE))) {
-            System.err.println("ncsn up: WARNING no shipped model at " + shipped + " and none in the store: the sampler "
-                    + "waits until the trainer publishes one");
-            return false;
+        if (seed.isEmpty()) {
+            System.err.println("ncsn up: WARNING the store has no " + MODEL + " model and there is no seed model at "
+                    + seedPath + " (--seed-model): the sampler waits until the trainer publishes one");
+            return Optional.empty();
         }
-        LoadedCheckpoint checkpoint = Checkpoint.read(shipped);
-        var manifest = checkpoint.manifest();
-        Map<String, byte[]> extras = new LinkedHashMap<>();
-        try {
-            Path samples = shipped.resolve("samples.png");
-            if (Files.isRegularFile(samples)) {
-                extras.put("samples.png", Files.readAllBytes(samples));
+        Path dir = seed.get();
+        CheckpointManifest manifest = Checkpoint.readManifest(dir);
+        String prefix = ModelStore.versionPrefix(MODEL, manifest.versionId());
+        if (!store.exists(prefix + Checkpoint.MANIFEST_FILE)) {
+            store.put(prefix + Checkpoint.PARAMETERS_FILE, Files.readAllBytes(dir.resolve(Checkpoint.PARAMETERS_FILE)),
+                    "application/octet-stream");
+            try (var files = Files.list(dir)) {
+                for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".png")).sorted().toList()) {
+                    store.putVersionFile(MODEL, manifest.versionId(), file.getFileName().toString(), Files.readAllBytes(file));
+                }
             }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            store.put(prefix + Checkpoint.MANIFEST_FILE, Files.readAllBytes(dir.resolve(Checkpoint.MANIFEST_FILE)),
+                    "application/json");
         }
-        try (NDManager manager = NDManager.newBaseManager()) {
-            store.putVersion(manifest.unsealed(), checkpoint.toNDArrays(manager), extras);
-        }
-        store.setLive(new LivePointer(MODEL, manifest.versionId(), ModelStore.versionPrefix(MODEL, manifest.versionId()),
-                manifest.trainingStep(), manifest.metrics(), Instant.now()));
-        System.err.println("ncsn up: put the shipped model " + MODEL + " version " + manifest.versionId() + " into the store");
-        return true;
+        store.setLive(new LivePointer(MODEL, manifest.versionId(), prefix, manifest.trainingStep(), manifest.metrics(),
+                Instant.now()));
+        System.err.println("ncsn up: put the seed model " + dir + " into the store as " + MODEL + " version "
+                + manifest.versionId() + " (step " + manifest.trainingStep() + "), live");
+        return Optional.of(manifest.versionId());
     }
 
     private void startService(Path home, String name, int httpPort, Map<String, String> infra, Path logs) throws IOException {
         Path jar = home.resolve(name).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(name + " is not built (" + jar + " is missing); run ./ncsn up, which builds it");
+            throw new IllegalStateException(name + " is not built (" + jar + " is missing); ./ncsn up builds it");
         }
         Map<String, String> env = new LinkedHashMap<>(infra);
         env.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        // Trainer and sampler share the machine: idle PyTorch threads must not spin (see the README).
+        if (System.getenv("OMP_WAIT_POLICY") == null) {
+            env.put("OMP_WAIT_POLICY", "PASSIVE");
+        }
         Path log = logs.resolve(name + ".log");
         Files.deleteIfExists(log);
         System.err.println("ncsn up: starting " + name + " on port " + httpPort + "…");
-        children.add(ChildProcess.start(name, List.of(javaBin(), "-Dai.djl.offline=true",
+        adopt(ChildProcess.start(name, List.of(javaBin(), "-Dai.djl.offline=true",
                 "-Dai.djl.pytorch.graph_optimizer=false", "-jar", jar.toString()), env, home, log));
     }
 
     private void waitReady(String name, String url) throws InterruptedException {
-        ChildProcess child = children.stream().filter(c -> c.name.equals(name)).findFirst().orElseThrow();
+        ChildProcess child = snapshot().stream().filter(c -> c.name.equals(name)).findFirst().orElseThrow();
         long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
         while (System.nanoTime() < deadline) {
             if (!child.alive()) {
-                throw new IllegalStateException(name + " stopped while starting; last lines of " + child.log + ":\n"
-                        + child.tail(20));
+                throw new IllegalStateException(name + " stopped while starting (" + child.exitDescription()
+                        + "); last lines of " + child.log + ":\n" + child.tail(20));
             }
             if (ChildProcess.answers(url)) {
                 System.err.println("ncsn up: " + name + " is ready");
@@ -229,11 +331,28 @@ final class UpCommand implements Callable<Integer> {
         throw new IllegalStateException(name + " not ready after " + timeoutSeconds + " s (" + url + "); see " + child.log);
     }
 
-    /** Services first, in reverse order of start, the infrastructure last. */
-    private synchronized void stopAll() {
-        for (int i = children.size() - 1; i >= 0; i--) {
-            children.get(i).stop(Duration.ofSeconds(30));
+    /** Records a started child; one started while stopping is stopped at once. */
+    private synchronized ChildProcess adopt(ChildProcess child) {
+        if (stopping) {
+            child.stop(INFRA_STOP_GRACE);
+            throw new IllegalStateException("stopping");
         }
+        children.add(child);
+        return child;
+    }
+
+    private synchronized List<ChildProcess> snapshot() {
+        return List.copyOf(children);
+    }
+
+    /** The services together (SIGTERM, then SIGKILL after their grace), then Kafka and S3. */
+    private synchronized void stopAll() {
+        List<ChildProcess> services = children.stream().filter(c -> !c.name.equals("infrastructure")).toList();
+        services.forEach(ChildProcess::terminate);
+        for (ChildProcess service : services) {
+            service.stop(SERVICE_STOP_GRACE);
+        }
+        children.stream().filter(c -> c.name.equals("infrastructure")).forEach(c -> c.stop(INFRA_STOP_GRACE));
         children.clear();
     }
 
