@@ -1,5 +1,6 @@
 package dev.ncsn.sampler;
 
+import dev.ncsn.infra.TopicReader;
 import dev.ncsn.infra.LocalInfrastructure;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.GenerationRequest;

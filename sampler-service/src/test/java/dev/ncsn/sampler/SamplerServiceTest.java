@@ -1,5 +1,6 @@
 package dev.ncsn.sampler;
 
+import dev.ncsn.infra.TopicReader;
 import dev.ncsn.infra.InfrastructureTestResource;
 import dev.ncsn.infra.LocalInfrastructure;
 import dev.ncsn.model.contract.CancelRequest;

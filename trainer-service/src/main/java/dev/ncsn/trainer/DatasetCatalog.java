@@ -1,5 +1,6 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.model.store.Bucket;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.nio.charset.StandardCharsets;

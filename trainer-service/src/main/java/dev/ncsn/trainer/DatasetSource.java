@@ -1,5 +1,6 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.model.store.Bucket;
 import dev.ncsn.model.data.ByteDataset;
 import dev.ncsn.model.data.Cifar10Reader;
 import dev.ncsn.model.data.DatasetException;

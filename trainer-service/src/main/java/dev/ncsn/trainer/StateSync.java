@@ -1,5 +1,6 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.model.store.Bucket;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.model.store.Bucket;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;

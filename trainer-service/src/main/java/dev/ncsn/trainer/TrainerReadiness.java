@@ -1,5 +1,6 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.model.store.Bucket;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,5 +1,6 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.model.store.Bucket;
 import dev.ncsn.model.store.ModelStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.minio.MinioClient;

@@ -1,5 +1,6 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.infra.TopicReader;
 import dev.ncsn.infra.InfrastructureExtension;
 import dev.ncsn.infra.LocalInfrastructure;
 import dev.ncsn.model.checkpoint.CheckpointManifest;

@@ -1,5 +1,7 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.infra.TopicReader;
+import dev.ncsn.model.store.Bucket;
 import dev.ncsn.infra.LocalInfrastructure;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.store.ModelStore;

@@ -1,5 +1,6 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.infra.TopicReader;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -8,21 +8,9 @@ import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.checkpoint.LoadedCheckpoint;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.net.Architecture;
-import io.minio.BucketExistsArgs;
-import io.minio.GetObjectArgs;
-import io.minio.ListObjectsArgs;
-import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
-import io.minio.PutObjectArgs;
-import io.minio.RemoveObjectArgs;
-import io.minio.Result;
-import io.minio.StatObjectArgs;
-import io.minio.errors.ErrorResponseException;
-import io.minio.messages.Item;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -45,12 +33,10 @@ public final class ModelStore {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
-    private final MinioClient client;
-    private final String bucket;
+    private final Bucket objects;
 
     public ModelStore(MinioClient client, String bucket) {
-        this.client = client;
-        this.bucket = bucket;
+        this.objects = new Bucket(client, bucket);
     }
 
     public static ModelStore connect(String endpoint, String accessKey, String secretKey, String bucket) {
@@ -61,7 +47,7 @@ public final class ModelStore {
     }
 
     public String bucket() {
-        return bucket;
+        return objects.name();
     }
 
     public static String modelPrefix(String model) {
@@ -86,12 +72,7 @@ public final class ModelStore {
     }
 
     public void ensureBucket() {
-        call(() -> {
-            if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
-                client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
-            }
-            return null;
-        }, "create bucket " + bucket);
+        objects.ensureExists();
     }
 
     /**
@@ -161,19 +142,14 @@ public final class ModelStore {
                 "version " + version + " of " + model + " does not exist (no " + prefix + Checkpoint.MANIFEST_FILE + ")"));
         CheckpointManifest parsed = CheckpointManifest.fromJson(manifest);
         parsed.requireCompatible(expected, schedule);
-        long size = call(() -> client.statObject(StatObjectArgs.builder().bucket(bucket)
-                .object(prefix + Checkpoint.PARAMETERS_FILE).build()).size(), "stat parameters of " + prefix);
+        long size = objects.size(prefix + Checkpoint.PARAMETERS_FILE).orElseThrow(() -> new CheckpointException(
+                "version " + version + " of " + model + " has a manifest but no " + Checkpoint.PARAMETERS_FILE));
         if (size != parsed.parametersFileSize()) {
             // Checked before reading so a damaged object never makes us allocate what the manifest claims.
             throw new CheckpointException(prefix + Checkpoint.PARAMETERS_FILE + " has " + size
                     + " bytes, the manifest describes " + parsed.parametersFileSize());
         }
-        return call(() -> {
-            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket)
-                    .object(prefix + Checkpoint.PARAMETERS_FILE).build())) {
-                return Checkpoint.read(manifest, in, expected, schedule);
-            }
-        }, "read " + prefix + Checkpoint.PARAMETERS_FILE);
+        return objects.read(prefix + Checkpoint.PARAMETERS_FILE, in -> Checkpoint.read(manifest, in, expected, schedule));
     }
 
     /** Complete versions of a model (those with a manifest), oldest first by version id. */
@@ -192,17 +168,9 @@ public final class ModelStore {
     /** Model names that have at least one object in the store. */
     public List<String> models() {
         List<String> out = new ArrayList<>();
-        call(() -> {
-            for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix("models/")
-                    .recursive(false).build())) {
-                Item item = r.get();
-                if (item.isDir()) {
-                    String name = item.objectName().substring("models/".length()).replaceAll("/$", "");
-                    out.add(name);
-                }
-            }
-            return null;
-        }, "list models");
+        for (String dir : objects.children("models/")) {
+            out.add(dir.substring("models/".length()).replaceAll("/$", ""));
+        }
         return out;
     }
 
@@ -224,61 +192,24 @@ public final class ModelStore {
     }
 
     public Optional<byte[]> get(String key) {
-        return call(() -> {
-            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
-                return Optional.of(in.readAllBytes());
-            } catch (ErrorResponseException e) {
-                if (isMissing(e)) {
-                    return Optional.<byte[]>empty();
-                }
-                throw e;
-            }
-        }, "get " + key);
+        return objects.get(key);
     }
 
     public void put(String key, byte[] bytes, String contentType) {
-        call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
-                .stream(new ByteArrayInputStream(bytes), (long) bytes.length, -1L).contentType(contentType).build()),
-                "put " + key);
+        objects.put(key, bytes, contentType);
     }
 
     public boolean exists(String key) {
-        return call(() -> {
-            try {
-                client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
-                return true;
-            } catch (ErrorResponseException e) {
-                if (isMissing(e)) {
-                    return false;
-                }
-                throw e;
-            }
-        }, "stat " + key);
+        return objects.exists(key);
     }
 
+    /** Keys of every object under a prefix, in key order. */
     public List<String> list(String prefix) {
-        List<String> keys = new ArrayList<>();
-        call(() -> {
-            for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
-                    .recursive(true).build())) {
-                keys.add(r.get().objectName());
-            }
-            return null;
-        }, "list " + prefix);
-        return keys;
+        return objects.list(prefix).stream().map(Bucket.Entry::key).toList();
     }
 
     private void remove(String key) {
-        call(() -> {
-            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
-            return null;
-        }, "delete " + key);
-    }
-
-    private static boolean isMissing(ErrorResponseException e) {
-        String code = e.errorResponse() == null ? "" : e.errorResponse().code();
-        return "NoSuchKey".equals(code) || "NoSuchObject".equals(code) || "NotFound".equals(code)
-                || (e.response() != null && e.response().code() == 404);
+        objects.remove(key);
     }
 
     private static String contentType(String file) {
@@ -289,21 +220,6 @@ public final class ModelStore {
             return "application/json";
         }
         return "application/octet-stream";
-    }
-
-    @FunctionalInterface
-    private interface StoreCall<T> {
-        T run() throws Exception;
-    }
-
-    private <T> T call(StoreCall<T> action, String what) {
-        try {
-            return action.run();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new StoreException("S3 store (bucket " + bucket + "): cannot " + what + ": " + e.getMessage(), e);
-        }
     }
 
     /** The store could not be reached or refused an operation. */

@@ -1,8 +1,9 @@
-package dev.ncsn.trainer;
+package dev.ncsn.model.store;
 
-import dev.ncsn.model.store.ModelStore;
+import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
+import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
@@ -16,12 +17,15 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The trainer's plain object access to the store's bucket, for what is not a model version: datasets, run records
- * and training state. Failures are {@link ModelStore.StoreException}s naming the bucket and the operation.
+ * Plain object access to one bucket of an S3-compatible store: what {@link ModelStore} builds its layout on, and what
+ * services use for objects that are not model versions (datasets, run records, training state). A missing object is
+ * an empty result, not an error; every other failure is a {@link ModelStore.StoreException} naming the bucket and the
+ * operation.
  */
 public final class Bucket {
 
@@ -58,7 +62,7 @@ public final class Bucket {
             }
             return null;
         }, "list " + prefix);
-        out.sort(java.util.Comparator.comparing(Entry::key));
+        out.sort(Comparator.comparing(Entry::key));
         return out;
     }
 
@@ -76,8 +80,17 @@ public final class Bucket {
 
     /** Whether the bucket exists (and the store answers). */
     public boolean bucketExists() {
-        return call(() -> client.bucketExists(io.minio.BucketExistsArgs.builder().bucket(name).build()),
-                "check bucket " + name);
+        return call(() -> client.bucketExists(BucketExistsArgs.builder().bucket(name).build()), "check bucket " + name);
+    }
+
+    /** Creates the bucket unless it exists. */
+    public void ensureExists() {
+        call(() -> {
+            if (!client.bucketExists(BucketExistsArgs.builder().bucket(name).build())) {
+                client.makeBucket(MakeBucketArgs.builder().bucket(name).build());
+            }
+            return null;
+        }, "create bucket " + name);
     }
 
     /** The "directories" directly under {@code prefix} (common prefixes ending in '/'), in key order. */
@@ -98,13 +111,17 @@ public final class Bucket {
     }
 
     public boolean exists(String key) {
+        return size(key).isPresent();
+    }
+
+    /** The size of an object in bytes, if it exists. */
+    public Optional<Long> size(String key) {
         return call(() -> {
             try {
-                client.statObject(StatObjectArgs.builder().bucket(name).object(key).build());
-                return true;
+                return Optional.of(client.statObject(StatObjectArgs.builder().bucket(name).object(key).build()).size());
             } catch (ErrorResponseException e) {
                 if (isMissing(e)) {
-                    return false;
+                    return Optional.<Long>empty();
                 }
                 throw e;
             }

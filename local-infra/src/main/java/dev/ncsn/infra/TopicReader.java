@@ -1,4 +1,4 @@
-package dev.ncsn.sampler;
+package dev.ncsn.infra;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -14,15 +14,18 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
-/** Reads a whole topic from the beginning on a thread of its own, without a group, keeping every record. */
-final class TopicReader implements AutoCloseable {
+/**
+ * For tests: reads a whole topic from the beginning on a thread of its own, without a consumer group, keeping every
+ * record, so a test can wait for the message it expects.
+ */
+public final class TopicReader implements AutoCloseable {
 
     private final KafkaConsumer<String, String> consumer;
     private final List<ConsumerRecord<String, String>> records = new CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean stop;
 
-    TopicReader(String bootstrapServers, String topic) {
+    public TopicReader(String bootstrapServers, String topic) {
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
@@ -51,12 +54,12 @@ final class TopicReader implements AutoCloseable {
         }
     }
 
-    List<ConsumerRecord<String, String>> records() {
+    public List<ConsumerRecord<String, String>> records() {
         return new ArrayList<>(records);
     }
 
     /** Waits until a record matches; fails the test after the timeout. */
-    ConsumerRecord<String, String> await(Predicate<ConsumerRecord<String, String>> which, Duration timeout) {
+    public ConsumerRecord<String, String> await(Predicate<ConsumerRecord<String, String>> which, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             for (ConsumerRecord<String, String> r : records) {
@@ -69,7 +72,7 @@ final class TopicReader implements AutoCloseable {
         throw new AssertionError("no matching record within " + timeout + "; have " + records.size() + " records");
     }
 
-    static void sleep(long millis) {
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
