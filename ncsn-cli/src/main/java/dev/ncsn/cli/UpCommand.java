@@ -42,24 +42,27 @@ final class UpCommand implements Callable<Integer> {
     private static final Duration SERVICE_STOP_GRACE = Duration.ofSeconds(75);
     private static final Duration INFRA_STOP_GRACE = Duration.ofSeconds(30);
 
-    @Option(names = "--data", defaultValue = ".ncsn/up", paramLabel = "DIR",
-            description = "Kafka's and S3's data, the trainer's work directory and the logs (kept across runs); "
-                    + "relative to the repository. Default: ${DEFAULT-VALUE}")
+    static final String DEFAULT_DATA = ".ncsn/up";
+    static final String DEFAULT_SEED = "models/" + MODEL;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Kafka's and S3's data, the trainer's work directory and the logs (kept across runs). "
+                    + "Default: " + DEFAULT_DATA + " in the repository")
     Path data;
 
-    @Option(names = "--port", defaultValue = "8080", description = "The gateway's port: the page and the API. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "The gateway's port: the page and the API. Default: ${DEFAULT-VALUE}")
     int port;
 
-    @Option(names = "--trainer-port", defaultValue = "8081", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--trainer-port", paramLabel = "PORT", defaultValue = "8081", description = "Default: ${DEFAULT-VALUE}")
     int trainerPort;
 
-    @Option(names = "--sampler-port", defaultValue = "8082", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--sampler-port", paramLabel = "PORT", defaultValue = "8082", description = "Default: ${DEFAULT-VALUE}")
     int samplerPort;
 
-    @Option(names = "--seed-model", defaultValue = "models/" + MODEL, paramLabel = "DIR",
+    @Option(names = "--seed-model", paramLabel = "DIR",
             description = "The checkpoint put into the store as " + MODEL + "'s live version when the store has none "
-                    + "(a checkpoint directory, or a `ncsn train --out` directory for its newest checkpoint); relative "
-                    + "to the repository. Default: ${DEFAULT-VALUE}")
+                    + "(a checkpoint directory, or a `ncsn train --out` directory for its newest checkpoint). "
+                    + "Default: " + DEFAULT_SEED + " in the repository")
     Path seedModel;
 
     @Option(names = "--kafka", paramLabel = "HOST:PORT",
@@ -70,13 +73,13 @@ final class UpCommand implements Callable<Integer> {
             description = "Use this S3 store instead of the embedded one; needs --kafka too")
     String s3Endpoint;
 
-    @Option(names = "--s3-access-key", defaultValue = "ncsn", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--s3-access-key", paramLabel = "KEY", defaultValue = "ncsn", description = "Default: ${DEFAULT-VALUE}")
     String s3AccessKey;
 
-    @Option(names = "--s3-secret-key", defaultValue = "ncsn-secret", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--s3-secret-key", paramLabel = "KEY", defaultValue = "ncsn-secret", description = "Default: ${DEFAULT-VALUE}")
     String s3SecretKey;
 
-    @Option(names = "--s3-bucket", defaultValue = "ncsn", description = "Created if missing. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--s3-bucket", paramLabel = "NAME", defaultValue = "ncsn", description = "Created if missing. Default: ${DEFAULT-VALUE}")
     String s3Bucket;
 
     @Option(names = "--timeout", defaultValue = "300", paramLabel = "SECONDS",
@@ -95,7 +98,8 @@ final class UpCommand implements Callable<Integer> {
         requireDistinctFreePorts();
         long start = System.nanoTime();
         Path home = Path.of(System.getProperty("ncsn.home", ".")).toAbsolutePath().normalize();
-        Path dataDir = home.resolve(data).normalize();
+        // Defaults are in the repository; paths given are relative to the working directory, as usual.
+        Path dataDir = (data == null ? home.resolve(DEFAULT_DATA) : data.toAbsolutePath()).normalize();
         Path logs = dataDir.resolve("logs");
         Files.createDirectories(logs);
         Optional<Path> seed = seedCheckpoint(home); // checked before anything starts
@@ -241,7 +245,7 @@ final class UpCommand implements Callable<Integer> {
 
     /** The seed checkpoint's directory, verified (table, checksum, model name), or empty when there is none. */
     private Optional<Path> seedCheckpoint(Path home) {
-        Path given = home.resolve(seedModel).normalize();
+        Path given = (seedModel == null ? home.resolve(DEFAULT_SEED) : seedModel.toAbsolutePath()).normalize();
         seedPath = given;
         if (!Files.exists(given)) {
             return Optional.empty();
