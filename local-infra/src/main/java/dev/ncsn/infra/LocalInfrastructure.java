@@ -452,16 +452,45 @@ public final class LocalInfrastructure implements AutoCloseable {
     public void createTopic(String name, int partitions, Map<String, String> configs) {
         try (Admin admin = Admin.create(kafkaClientProperties())) {
             NewTopic topic = new NewTopic(name, partitions, (short) 1).configs(configs);
-            admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create topic " + name, e.getCause());
+            try {
+                admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("cannot create topic " + name, e.getCause());
+                }
             }
+            awaitLeaders(admin, name);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topic " + name, e);
         } catch (TimeoutException e) {
             throw new IllegalStateException("timed out creating topic " + name, e);
+        }
+    }
+
+    /**
+     * Waits until the broker describes the topic with a leader for every partition. A KRaft broker acknowledges a
+     * creation once the controller has it, a moment before its own metadata does; a client that comes at once could
+     * still be told the topic does not exist.
+     */
+    private static void awaitLeaders(Admin admin, String name) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                var description = admin.describeTopics(List.of(name)).allTopicNames().get(10, TimeUnit.SECONDS).get(name);
+                if (description != null && !description.partitions().isEmpty()
+                        && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw new IllegalStateException("cannot describe topic " + name, e.getCause());
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("topic " + name + " has no leader for every partition after 30 s");
+            }
+            Thread.sleep(50);
         }
     }
 
