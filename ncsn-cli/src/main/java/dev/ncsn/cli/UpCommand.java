@@ -279,19 +279,8 @@ final class UpCommand implements Callable<Integer> {
             return Optional.empty();
         }
         Path dir = seed.get();
-        CheckpointManifest manifest = Checkpoint.readManifest(dir);
+        CheckpointManifest manifest = store.putCheckpointDirectory(dir);
         String prefix = ModelStore.versionPrefix(MODEL, manifest.versionId());
-        if (!store.exists(prefix + Checkpoint.MANIFEST_FILE)) {
-            store.put(prefix + Checkpoint.PARAMETERS_FILE, Files.readAllBytes(dir.resolve(Checkpoint.PARAMETERS_FILE)),
-                    "application/octet-stream");
-            try (var files = Files.list(dir)) {
-                for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".png")).sorted().toList()) {
-                    store.putVersionFile(MODEL, manifest.versionId(), file.getFileName().toString(), Files.readAllBytes(file));
-                }
-            }
-            store.put(prefix + Checkpoint.MANIFEST_FILE, Files.readAllBytes(dir.resolve(Checkpoint.MANIFEST_FILE)),
-                    "application/json");
-        }
         store.setLive(new LivePointer(MODEL, manifest.versionId(), prefix, manifest.trainingStep(), manifest.metrics(),
                 Instant.now()));
         System.err.println("ncsn up: put the seed model " + dir + " into the store as " + MODEL + " version "

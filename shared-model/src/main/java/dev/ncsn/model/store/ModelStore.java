@@ -11,6 +11,9 @@ import dev.ncsn.model.net.Architecture;
 import io.minio.MinioClient;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -98,6 +101,31 @@ public final class ModelStore {
         }
         put(prefix + Checkpoint.MANIFEST_FILE, sealed.toJson(), "application/json");
         return sealed;
+    }
+
+    /**
+     * Copies a checkpoint directory in as a version of its manifest's model, byte for byte and without loading it
+     * (the caller verifies it first, e.g. with {@link Checkpoint#read(Path)}): parameters, then its PNG files, then
+     * the manifest, as {@link #putVersion} writes. A version that exists already is left as it is. Returns the
+     * directory's manifest.
+     */
+    public CheckpointManifest putCheckpointDirectory(Path dir) throws IOException {
+        CheckpointManifest manifest = Checkpoint.readManifest(dir);
+        String prefix = versionPrefix(manifest.modelName(), manifest.versionId());
+        if (exists(prefix + Checkpoint.MANIFEST_FILE)) {
+            return manifest;
+        }
+        put(prefix + Checkpoint.PARAMETERS_FILE, Files.readAllBytes(dir.resolve(Checkpoint.PARAMETERS_FILE)),
+                "application/octet-stream");
+        try (var files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".png")).sorted().toList()) {
+                putVersionFile(manifest.modelName(), manifest.versionId(), file.getFileName().toString(),
+                        Files.readAllBytes(file));
+            }
+        }
+        put(prefix + Checkpoint.MANIFEST_FILE, Files.readAllBytes(dir.resolve(Checkpoint.MANIFEST_FILE)),
+                "application/json");
+        return manifest;
     }
 
     /** Adds or replaces a small file beside a version (e.g. its evaluation); never the manifest or parameters. */

@@ -72,6 +72,22 @@ class ModelStoreTest {
     }
 
     @Test
+    void aCheckpointDirectoryIsCopiedInAsAVerifiableVersion(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        CheckpointManifest written = dev.ncsn.model.checkpoint.Checkpoint.write(dir, meta("seed-1", 42), parameters(0.25f));
+        java.nio.file.Files.write(dir.resolve("samples.png"), new byte[] {9, 8, 7});
+        assertEquals(written, store.putCheckpointDirectory(dir));
+        LoadedCheckpoint loaded = store.fetch(model, "seed-1", ARCH, NoiseSchedule.IMAGES);
+        assertEquals(written, loaded.manifest());
+        assertArrayEquals(new float[] {0, 1, 2, 3}, loaded.parameter("a.bias").values());
+        assertArrayEquals(new byte[] {9, 8, 7}, store.getVersionFile(model, "seed-1", "samples.png").orElseThrow());
+        // an existing version is left as it is, even when the directory now differs
+        java.nio.file.Files.write(dir.resolve("samples.png"), new byte[] {1});
+        store.putCheckpointDirectory(dir);
+        assertArrayEquals(new byte[] {9, 8, 7}, store.getVersionFile(model, "seed-1", "samples.png").orElseThrow());
+    }
+
+    @Test
     void aVersionWithoutManifestDoesNotExistAndCannotGoLive() {
         store.putVersion(meta("v1", 100), parameters(0.5f), Map.of());
         // A trainer that died after uploading parameters but before the manifest.
