@@ -1,16 +1,17 @@
 package dev.ncsn.infra;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A topic to create: name, partition count, and whether it is compacted. Written
- * {@code NAME:PARTITIONS[:compact]}, e.g. {@code ncsn.frames:12} or
- * {@code ncsn.model-updates:1:compact} (the form of {@code --topic} and of the {@code topics}
- * init arg of {@link InfrastructureTestResource}).
+ * A topic to create: name, partition count and topic configs. Written {@code NAME:PARTITIONS[:OPTION]…}, where an
+ * option is {@code compact} (short for {@code cleanup.policy=compact}) or {@code KEY=VALUE}, e.g.
+ * {@code ncsn.frames:12:max.message.bytes=8388608} or {@code ncsn.model-updates:1:compact} (the form of
+ * {@code --topic} and of the {@code topics} init arg of {@link InfrastructureTestResource}).
  */
-public record TopicSpec(String name, int partitions, boolean compacted) {
+public record TopicSpec(String name, int partitions, Map<String, String> configs) {
 
     public TopicSpec {
         if (name == null || name.isBlank()) {
@@ -19,14 +20,22 @@ public record TopicSpec(String name, int partitions, boolean compacted) {
         if (partitions < 1) {
             throw new IllegalArgumentException("topic " + name + ": partitions must be at least 1");
         }
+        configs = Map.copyOf(configs);
     }
 
-    /** Parses {@code NAME:PARTITIONS[:compact]}. */
+    public TopicSpec(String name, int partitions, boolean compacted) {
+        this(name, partitions, compacted ? Map.of("cleanup.policy", "compact") : Map.of());
+    }
+
+    public boolean compacted() {
+        return "compact".equals(configs.get("cleanup.policy"));
+    }
+
+    /** Parses {@code NAME:PARTITIONS[:OPTION]…}. */
     public static TopicSpec parse(String spec) {
         String[] parts = spec.trim().split(":");
-        if (parts.length < 2 || parts.length > 3 || parts[0].isBlank()
-                || (parts.length == 3 && !parts[2].equals("compact"))) {
-            throw new IllegalArgumentException("a topic is NAME:PARTITIONS[:compact], not " + spec);
+        if (parts.length < 2 || parts[0].isBlank()) {
+            throw new IllegalArgumentException("a topic is NAME:PARTITIONS[:compact|:KEY=VALUE]…, not " + spec);
         }
         int partitions;
         try {
@@ -37,7 +46,20 @@ public record TopicSpec(String name, int partitions, boolean compacted) {
         if (partitions < 1) {
             throw new IllegalArgumentException("topic partitions must be at least 1: " + spec);
         }
-        return new TopicSpec(parts[0], partitions, parts.length == 3);
+        Map<String, String> configs = new LinkedHashMap<>();
+        for (int i = 2; i < parts.length; i++) {
+            String option = parts[i];
+            int eq = option.indexOf('=');
+            if (option.equals("compact")) {
+                configs.put("cleanup.policy", "compact");
+            } else if (eq > 0 && eq < option.length() - 1) {
+                configs.put(option.substring(0, eq), option.substring(eq + 1));
+            } else {
+                throw new IllegalArgumentException("a topic option is compact or KEY=VALUE, not '" + option
+                        + "' in " + spec);
+            }
+        }
+        return new TopicSpec(parts[0], partitions, configs);
     }
 
     /** Parses a comma-separated list of specs; blank gives an empty list. */
@@ -51,10 +73,5 @@ public record TopicSpec(String name, int partitions, boolean compacted) {
             }
         }
         return list;
-    }
-
-    /** The topic configs: {@code cleanup.policy=compact} when compacted. */
-    public Map<String, String> configs() {
-        return compacted ? Map.of("cleanup.policy", "compact") : Map.of();
     }
 }

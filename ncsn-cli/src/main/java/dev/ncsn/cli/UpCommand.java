@@ -2,9 +2,10 @@ package dev.ncsn.cli;
 
 import dev.ncsn.model.checkpoint.Checkpoint;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
-import dev.ncsn.model.contract.Topics;
+import dev.ncsn.model.contract.TopicPlan;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;
+import dev.ncsn.model.store.S3Endpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -204,11 +205,9 @@ final class UpCommand implements Callable<Integer> {
         List<String> command = new ArrayList<>(List.of(javaBin(), "-Xmx1g", "-cp", classpath,
                 "dev.ncsn.infra.LocalInfrastructureMain", "--data", dataDir.resolve("infra").toString(),
                 "--access-key", s3AccessKey, "--secret-key", s3SecretKey, "--bucket", s3Bucket));
-        for (String topic : List.of(Topics.GENERATION_REQUESTS + ":12", Topics.INPAINTING_REQUESTS + ":12",
-                Topics.FRAMES + ":12", Topics.MODEL_UPDATES + ":1:compact", Topics.CONTROL + ":1",
-                Topics.DEAD_LETTER + ":1")) {
+        for (TopicPlan.Topic topic : TopicPlan.standard().topics()) {
             command.add("--topic");
-            command.add(topic);
+            command.add(topicSpec(topic));
         }
         Path log = logs.resolve("infra.log");
         Files.deleteIfExists(log);
@@ -259,14 +258,21 @@ final class UpCommand implements Callable<Integer> {
         return Optional.of(dir);
     }
 
+    /** local-infra's {@code --topic} form of a planned topic: {@code NAME:PARTITIONS[:KEY=VALUE]…}. */
+    static String topicSpec(TopicPlan.Topic topic) {
+        StringBuilder spec = new StringBuilder(topic.name()).append(':').append(topic.partitions());
+        new java.util.TreeMap<>(topic.configs()).forEach((k, v) -> spec.append(':').append(k).append('=').append(v));
+        return spec.toString();
+    }
+
     /**
      * Puts the seed checkpoint into the store as the model's live version when the store has none. Returns the live
      * version, or empty when there is none (no seed either): the sampler then waits for the trainer's first one.
      * The files are copied as they are (verified first), in the store's order: parameters, extras, manifest, pointer.
      */
     private Optional<String> seedModel(Optional<Path> seed, Map<String, String> env) throws IOException {
-        ModelStore store = ModelStore.connect(env.get("NCSN_S3_ENDPOINT"), env.get("NCSN_S3_ACCESS_KEY"),
-                env.get("NCSN_S3_SECRET_KEY"), env.get("NCSN_S3_BUCKET"));
+        ModelStore store = ModelStore.connect(new S3Endpoint(env.get("NCSN_S3_ENDPOINT"),
+                env.get("NCSN_S3_ACCESS_KEY"), env.get("NCSN_S3_SECRET_KEY"), env.get("NCSN_S3_BUCKET")));
         Optional<LivePointer> live = store.live(MODEL);
         if (live.isPresent()) {
             System.err.println("ncsn up: the store serves " + MODEL + " version " + live.get().version()

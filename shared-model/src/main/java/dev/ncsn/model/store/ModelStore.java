@@ -42,9 +42,9 @@ public final class ModelStore {
         this.objects = new Bucket(client, bucket);
     }
 
-    public static ModelStore connect(String endpoint, String accessKey, String secretKey, String bucket) {
-        MinioClient client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).build();
-        ModelStore store = new ModelStore(client, bucket);
+    /** The store at that endpoint, its bucket created when missing. */
+    public static ModelStore connect(S3Endpoint endpoint) {
+        ModelStore store = endpoint.openModelStore();
         store.ensureBucket();
         return store;
     }
