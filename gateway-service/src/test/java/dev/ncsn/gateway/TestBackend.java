@@ -1,12 +1,14 @@
 package dev.ncsn.gateway;
 
 import ai.djl.ndarray.NDManager;
+import dev.ncsn.common.kafka.TopicCreator;
 import dev.ncsn.infra.LocalInfrastructure;
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.DeadLetter;
 import dev.ncsn.model.contract.JobEvent;
+import dev.ncsn.model.contract.TopicPlan;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.net.NcsnScoreNetwork;
 import dev.ncsn.model.store.LivePointer;
@@ -15,7 +17,6 @@ import dev.ncsn.sampler.DeadLetterSink;
 import dev.ncsn.sampler.JobEventSink;
 import dev.ncsn.sampler.SamplerNode;
 import dev.ncsn.sampler.SamplerSettings;
-import dev.ncsn.sampler.TopicSetup;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -59,7 +60,9 @@ final class TestBackend {
             return;
         }
         SamplerSettings.TopicNames topics = SamplerSettings.TopicNames.defaults();
-        TopicSetup.createMissing(infra.kafkaBootstrapServers(), topics, 2, 3_600_000L, (short) 1);
+        TopicCreator.createMissing(infra.kafkaBootstrapServers(), TopicPlan.standard(new TopicPlan.TopicNames(
+                topics.generationRequests(), topics.inpaintingRequests(), topics.frames(), topics.modelUpdates(),
+                topics.control(), topics.deadLetter()), 2, Duration.ofHours(1)), (short) 1);
         SamplerSettings d = SamplerSettings.defaults(infra.kafkaBootstrapServers(), "ncsn-sampler", "gateway-test-worker",
                 topics, List.of(MODEL));
         SamplerSettings settings = new SamplerSettings(d.bootstrapServers(), d.groupId(), d.instanceId(), topics,
@@ -157,7 +160,7 @@ final class TestBackend {
             this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                     ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
                     ProducerConfig.LINGER_MS_CONFIG, "0",
-                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(TopicSetup.MAX_MESSAGE_BYTES)),
+                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(TopicPlan.MAX_MESSAGE_BYTES)),
                     new StringSerializer(), new StringSerializer());
         }
 

@@ -1,5 +1,7 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.api;
 
+import dev.ncsn.gateway.core.GatewayNode;
+import dev.ncsn.gateway.kafka.Backlog;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -16,18 +18,17 @@ public class GatewayHealth {
     public static class Ready implements HealthCheck {
 
         @Inject
-        Gateway gateway;
+        GatewayNode node;
 
         @Override
         public HealthCheckResponse call() {
-            EventFeed feed = gateway.feed();
             HealthCheckResponseBuilder b = HealthCheckResponse.named("gateway")
-                    .status(feed != null && feed.ready())
-                    .withData("replica", String.valueOf(gateway.replicaId()))
-                    .withData("jobs", gateway.registry() == null ? 0 : gateway.registry().size())
-                    .withData("bufferedBytes", gateway.registry() == null ? 0 : gateway.registry().bytes())
-                    .withData("openStreams", gateway.openStreams());
-            Backlog.Snapshot backlog = gateway.backlog() == null ? null : gateway.backlog().peek();
+                    .status(node.ready())
+                    .withData("replica", node.settings().replicaId())
+                    .withData("jobs", node.registry().size())
+                    .withData("bufferedBytes", node.registry().bytes())
+                    .withData("openStreams", node.openStreams());
+            Backlog.Snapshot backlog = node.backlog().peek();
             if (backlog != null && backlog.known()) {
                 b.withData("backlog", backlog.depth());
             }
@@ -40,11 +41,11 @@ public class GatewayHealth {
     public static class Live implements HealthCheck {
 
         @Inject
-        Gateway gateway;
+        GatewayNode node;
 
         @Override
         public HealthCheckResponse call() {
-            String broken = gateway.feed() == null ? null : gateway.feed().broken();
+            String broken = node.broken();
             HealthCheckResponseBuilder b = HealthCheckResponse.named("gateway").status(broken == null);
             if (broken != null) {
                 b.withData("reason", broken);

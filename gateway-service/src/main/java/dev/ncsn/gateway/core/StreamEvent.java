@@ -1,4 +1,4 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.core;
 
 /**
  * One event of a job's stream as it goes out over SSE: {@code id} is the job's event sequence, {@code name} the
@@ -11,7 +11,7 @@ public record StreamEvent(long id, String name, int level, String data) {
     }
 
     /** Approximate heap size, for the buffer's byte budget. */
-    long bytes() {
+    public long bytes() {
         return 64L + 2L * data.length();
     }
 }

@@ -1,4 +1,6 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.core;
+
+import dev.ncsn.common.api.Problem;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.config;
 
 import dev.ncsn.model.contract.Topics;
 import io.smallrye.config.ConfigMapping;

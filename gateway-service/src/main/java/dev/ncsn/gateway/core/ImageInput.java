@@ -1,4 +1,4 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.core;
 
 import dev.ncsn.model.image.ImageDecoder;
 
@@ -6,7 +6,7 @@ import java.util.Base64;
 import java.util.List;
 
 /** The image and mask of an inpainting request: base64 (or data URL) PNGs of exactly the model's input size. */
-final class ImageInput {
+public final class ImageInput {
 
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
@@ -14,7 +14,7 @@ final class ImageInput {
     }
 
     /** The PNG bytes of a base64 string, accepting a {@code data:image/png;base64,} prefix. */
-    static byte[] decodeBase64(String value, String what, List<String> problems) {
+    public static byte[] decodeBase64(String value, String what, List<String> problems) {
         String v = value.strip();
         if (v.startsWith("data:")) {
             int comma = v.indexOf(',');
@@ -36,7 +36,7 @@ final class ImageInput {
      * Checks that the bytes are a PNG of the model's size (and, for a mask, that it marks something to generate);
      * adds a sentence per problem.
      */
-    static void check(byte[] png, String what, boolean mask, ModelCatalog.LiveModel model, List<String> problems) {
+    public static void check(byte[] png, String what, boolean mask, ModelCatalog.LiveModel model, List<String> problems) {
         if (png == null) {
             return;
         }
@@ -60,7 +60,7 @@ final class ImageInput {
         }
     }
 
-    static boolean isPng(byte[] bytes) {
+    public static boolean isPng(byte[] bytes) {
         if (bytes.length < PNG_SIGNATURE.length) {
             return false;
         }

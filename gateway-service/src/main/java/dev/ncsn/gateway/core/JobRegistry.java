@@ -1,4 +1,4 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.core;
 
 import dev.ncsn.model.contract.JobEvent;
 
@@ -14,18 +14,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Every job this replica knows about, built from the request topics and the frames topic (see {@link EventFeed})
+ * Every job this replica knows about, built from the request topics and the frames topic (see {@link dev.ncsn.gateway.kafka.EventFeed})
  * plus the jobs submitted through this replica. Bounded: per-job frame buffers, a byte budget over all jobs, a
  * cap on the number of jobs, and retention times.
  */
-final class JobRegistry {
+public final class JobRegistry {
 
     /** A request as read from a request topic or as just published by this replica. */
-    record RequestInfo(String jobId, String kind, String model, Integer count, Integer stepsPerLevel,
+    public record RequestInfo(String jobId, String kind, String model, Integer count, Integer stepsPerLevel,
                        Instant submittedAt, String topic, int partition, long offset) {
     }
 
-    record Limits(int framesPerJob, int maxJobs, long maxBytes, Duration retention, Duration idleRetention) {
+    public record Limits(int framesPerJob, int maxJobs, long maxBytes, Duration retention, Duration idleRetention) {
     }
 
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
@@ -33,24 +33,24 @@ final class JobRegistry {
     private final Limits limits;
     private final Clock clock;
 
-    JobRegistry(Limits limits, Clock clock) {
+    public JobRegistry(Limits limits, Clock clock) {
         this.limits = limits;
         this.clock = clock;
     }
 
-    Optional<Job> get(String id) {
+    public Optional<Job> get(String id) {
         return Optional.ofNullable(jobs.get(id));
     }
 
-    int size() {
+    public int size() {
         return jobs.size();
     }
 
-    long bytes() {
+    public long bytes() {
         return bytes.get();
     }
 
-    Job onRequest(RequestInfo r) {
+    public Job onRequest(RequestInfo r) {
         Job job = jobs.computeIfAbsent(r.jobId(), id -> new Job(id, clock.instant()));
         job.onRequest(r);
         if (jobs.size() > limits.maxJobs()) {
@@ -60,7 +60,7 @@ final class JobRegistry {
     }
 
     /** Applies an event from the frames topic (duplicates are dropped by the job). */
-    void onEvent(JobEvent event) {
+    public void onEvent(JobEvent event) {
         if (event.jobId() == null) {
             return;
         }
@@ -75,7 +75,7 @@ final class JobRegistry {
     }
 
     /** Jobs, most recently submitted (or first seen) first. */
-    List<Job.Snapshot> recent(int limit) {
+    public List<Job.Snapshot> recent(int limit) {
         return jobs.values().stream().map(Job::snapshot)
                 .sorted(Comparator.comparing((Job.Snapshot s) -> s.submittedAt() != null ? s.submittedAt() : s.updatedAt())
                         .reversed())
@@ -86,7 +86,7 @@ final class JobRegistry {
      * Jobs on the same request partition at offsets in [from, to) that a worker has started (or finished): the
      * part of the partition's uncommitted records that is not waiting any more.
      */
-    long startedBetween(String topic, int partition, long from, long to) {
+    public long startedBetween(String topic, int partition, long from, long to) {
         long n = 0;
         for (Job j : jobs.values()) {
             if (j.onPartition(topic, partition)) {
@@ -99,7 +99,7 @@ final class JobRegistry {
         return n;
     }
 
-    int listeners() {
+    public int listeners() {
         return jobs.values().stream().mapToInt(Job::listenerCount).sum();
     }
 
@@ -107,7 +107,7 @@ final class JobRegistry {
      * Forgets finished jobs past their retention and idle jobs past the idle retention, then the oldest finished
      * jobs while there are more than the cap.
      */
-    synchronized void sweep() {
+    public synchronized void sweep() {
         Instant now = clock.instant();
         for (Job j : new ArrayList<>(jobs.values())) {
             Duration age = Duration.between(j.updatedAt(), now);

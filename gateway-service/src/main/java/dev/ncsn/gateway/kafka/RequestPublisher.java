@@ -1,5 +1,8 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.kafka;
 
+import dev.ncsn.gateway.config.GatewayConfig;
+import dev.ncsn.gateway.core.ProblemException;
+import dev.ncsn.gateway.core.RequestSink;
 import dev.ncsn.model.contract.CancelRequest;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.GenerationRequest;
@@ -28,11 +31,7 @@ import java.util.concurrent.TimeoutException;
  * the record landed, for the queue position.
  */
 @ApplicationScoped
-public class RequestPublisher {
-
-    /** Where a request landed. */
-    public record Position(String topic, int partition, long offset) {
-    }
+public class RequestPublisher implements RequestSink {
 
     @Inject
     @Channel("generation-requests")
@@ -52,14 +51,17 @@ public class RequestPublisher {
     @Inject
     GatewayConfig config;
 
+    @Override
     public Position send(GenerationRequest request) {
         return send(generations, request.jobId(), Contracts.encode(request));
     }
 
+    @Override
     public Position send(InpaintingRequest request) {
         return send(inpaintings, request.jobId(), Contracts.encode(request));
     }
 
+    @Override
     public Position send(CancelRequest request) {
         return send(cancels, request.jobId(), Contracts.encode(request));
     }

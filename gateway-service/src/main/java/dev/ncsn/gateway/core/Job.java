@@ -1,4 +1,4 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.core;
 
 import dev.ncsn.model.contract.JobEvent;
 
@@ -17,15 +17,15 @@ import java.util.Set;
  * and the subscribers listening now. Every method is synchronized on the job; listeners are called under that
  * lock, in sequence order, and must not block.
  */
-final class Job {
+public final class Job {
 
     /** Receives a job's stream events; returns false when it is gone and should be dropped. */
-    interface Listener {
+    public interface Listener {
         boolean offer(StreamEvent event);
     }
 
     /** An immutable view for the API. */
-    record Snapshot(String id, String kind, String model, Integer count, Integer stepsPerLevel, JobStatus status,
+    public record Snapshot(String id, String kind, String model, Integer count, Integer stepsPerLevel, JobStatus status,
                     Integer level, Integer levels, Integer step, Double sigma, Integer completedSteps,
                     Integer totalSteps, String modelVersion, String reason, boolean cancelRequested,
                     Instant submittedAt, Instant updatedAt, String requestTopic, int requestPartition,
@@ -62,47 +62,47 @@ final class Job {
     private long bytes;
     private final List<Listener> listeners = new ArrayList<>();
 
-    Job(String id, Instant now) {
+    public Job(String id, Instant now) {
         this.id = id;
         this.updatedAt = now;
     }
 
-    String id() {
+    public String id() {
         return id;
     }
 
-    synchronized Snapshot snapshot() {
+    public synchronized Snapshot snapshot() {
         return new Snapshot(id, kind, model, count, stepsPerLevel, status, level, levels, step, sigma, completedSteps,
                 totalSteps, modelVersion, reason, cancelRequested, submittedAt, updatedAt, requestTopic,
                 requestPartition, requestOffset, lastSequence, frames.size());
     }
 
-    synchronized JobStatus status() {
+    public synchronized JobStatus status() {
         return status;
     }
 
-    synchronized Instant updatedAt() {
+    public synchronized Instant updatedAt() {
         return updatedAt;
     }
 
-    synchronized long bytes() {
+    public synchronized long bytes() {
         return bytes;
     }
 
-    synchronized boolean started() {
+    public synchronized boolean started() {
         return status != JobStatus.QUEUED;
     }
 
-    synchronized boolean onPartition(String topic, int partition) {
+    public synchronized boolean onPartition(String topic, int partition) {
         return requestPartition == partition && topic.equals(requestTopic);
     }
 
-    synchronized long requestOffset() {
+    public synchronized long requestOffset() {
         return requestOffset;
     }
 
     /** Fills in what the request says; the first value seen for a field wins, except the request's position. */
-    synchronized void onRequest(JobRegistry.RequestInfo r) {
+    public synchronized void onRequest(JobRegistry.RequestInfo r) {
         kind = kind == null ? r.kind() : kind;
         model = model == null ? r.model() : model;
         count = count == null ? r.count() : count;
@@ -115,7 +115,7 @@ final class Job {
         }
     }
 
-    synchronized void cancelRequested(Instant now) {
+    public synchronized void cancelRequested(Instant now) {
         cancelRequested = true;
         updatedAt = now;
     }
@@ -125,7 +125,7 @@ final class Job {
      * and a re-run after a worker failure starts again from sequence 0, so "seen" is "not above the highest
      * sequence so far". Nothing is applied after the terminal event. Returns the change in buffered bytes.
      */
-    synchronized long onEvent(JobEvent event, StreamEvent out, int framesPerJob, Instant now) {
+    public synchronized long onEvent(JobEvent event, StreamEvent out, int framesPerJob, Instant now) {
         if (event.sequence() <= lastSequence || terminal != null) {
             return 0;
         }
@@ -183,7 +183,7 @@ final class Job {
      * one it came from has them already. A job that has ended gets no listener: the terminal event, if the caller
      * did not have it, was the last one offered. Returns false when the listener was not registered.
      */
-    synchronized boolean subscribe(long afterSequence, Listener listener) {
+    public synchronized boolean subscribe(long afterSequence, Listener listener) {
         for (StreamEvent e : frames) {
             if (e.id() > afterSequence && !listener.offer(e)) {
                 return false;
@@ -199,7 +199,7 @@ final class Job {
         return true;
     }
 
-    synchronized void unsubscribe(Listener listener) {
+    public synchronized void unsubscribe(Listener listener) {
         listeners.removeIf(l -> l instanceof After a && a.delegate == listener);
     }
 
@@ -219,25 +219,25 @@ final class Job {
         }
     }
 
-    synchronized int listenerCount() {
+    public synchronized int listenerCount() {
         return listeners.size();
     }
 
     /** The terminal event's sequence, or -1 while the job runs. */
-    synchronized long terminalSequence() {
+    public synchronized long terminalSequence() {
         return terminal == null ? -1 : terminal.id();
     }
 
-    synchronized byte[] resultPng() {
+    public synchronized byte[] resultPng() {
         return resultPng;
     }
 
-    synchronized List<byte[]> samplePngs() {
+    public synchronized List<byte[]> samplePngs() {
         return samplePngs;
     }
 
     /** Keeps only the last buffered frame of each level; returns the change in bytes. */
-    synchronized long thin() {
+    public synchronized long thin() {
         long before = bytes;
         Set<Integer> seen = new HashSet<>();
         Iterator<StreamEvent> it = frames.descendingIterator();
@@ -252,7 +252,7 @@ final class Job {
     }
 
     /** Drops every buffered frame (status, terminal event and result stay); returns the change in bytes. */
-    synchronized long dropFrames() {
+    public synchronized long dropFrames() {
         long before = bytes;
         for (StreamEvent e : frames) {
             bytes -= e.bytes();
@@ -261,7 +261,7 @@ final class Job {
         return bytes - before;
     }
 
-    synchronized boolean hasFrames() {
+    public synchronized boolean hasFrames() {
         return !frames.isEmpty();
     }
 

@@ -1,4 +1,4 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.core;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -17,9 +17,9 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
  * The gateway's JSON: strict on input (unknown fields, duplicate keys, trailing tokens, a string where a number
  * belongs, a fraction where an integer belongs are all errors), nulls left out on output, ISO-8601 instants.
  */
-final class Json {
+public final class Json {
 
-    static final ObjectMapper STRICT = JsonMapper.builder()
+    public static final ObjectMapper STRICT = JsonMapper.builder()
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -39,7 +39,7 @@ final class Json {
     private Json() {
     }
 
-    static String write(Object value) {
+    public static String write(Object value) {
         try {
             return STRICT.writeValueAsString(value);
         } catch (JsonProcessingException e) {

@@ -1,5 +1,8 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.api;
 
+import dev.ncsn.gateway.core.Job;
+import dev.ncsn.gateway.core.OpenStream;
+import dev.ncsn.gateway.core.StreamEvent;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
@@ -15,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread offered them. The stream closes after the terminal event, when a write fails (the client went away), or
  * when more than {@code maxQueued} events wait (a client too slow to keep up; it may resume with Last-Event-ID).
  */
-final class SseSubscription implements Job.Listener {
+final class SseSubscription implements Job.Listener, OpenStream {
 
     private static final Object KEEP_ALIVE = new Object();
 
@@ -44,7 +47,8 @@ final class SseSubscription implements Job.Listener {
         }
     }
 
-    boolean closed() {
+    @Override
+    public boolean closed() {
         return closed.get() || sink.isClosed();
     }
 
@@ -63,7 +67,8 @@ final class SseSubscription implements Job.Listener {
     }
 
     /** Queues an SSE comment, which keeps proxies from timing the stream out and finds clients that left. */
-    void keepAlive() {
+    @Override
+    public void keepAlive() {
         if (closed()) {
             close();
             return;
@@ -134,7 +139,8 @@ final class SseSubscription implements Job.Listener {
         return b.build();
     }
 
-    void close() {
+    @Override
+    public void close() {
         if (closed.compareAndSet(false, true)) {
             try {
                 sink.close();

@@ -1,4 +1,4 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.core;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
@@ -21,19 +21,19 @@ import java.util.function.Supplier;
  * version's manifest (input shape, scores). Live pointers and listings are cached for {@code cacheFor}; manifests,
  * being immutable, for as long as the replica runs.
  */
-final class ModelCatalog {
+public final class ModelCatalog {
 
     /** A model a request may use: its live version and the shape of one image. */
-    record LiveModel(String model, String version, int channels, int height, int width) {
+    public record LiveModel(String model, String version, int channels, int height, int width) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record VersionView(String version, boolean live, long trainingStep, Instant createdAt, String architecture,
+    public record VersionView(String version, boolean live, long trainingStep, Instant createdAt, String architecture,
                        int ngf, int channels, int height, int width, Map<String, Double> metrics, String parent) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record ModelView(String model, boolean isDefault, String liveVersion, Instant liveSince,
+    public record ModelView(String model, boolean isDefault, String liveVersion, Instant liveSince,
                      List<VersionView> versions) {
     }
 
@@ -49,14 +49,14 @@ final class ModelCatalog {
     private final Map<String, Cached<List<CheckpointManifest>>> versions = new ConcurrentHashMap<>();
     private volatile Cached<List<String>> names;
 
-    ModelCatalog(ModelStore store, Duration cacheFor, String defaultModel, Clock clock) {
+    public ModelCatalog(ModelStore store, Duration cacheFor, String defaultModel, Clock clock) {
         this.store = store;
         this.cacheFor = cacheFor;
         this.defaultModel = defaultModel;
         this.clock = clock;
     }
 
-    String defaultModel() {
+    public String defaultModel() {
         return defaultModel;
     }
 
@@ -64,7 +64,7 @@ final class ModelCatalog {
      * The live version of a model a request names (null: the default model). Throws a 422 problem for a model the
      * store does not have, and a 503 for one that has no live version yet or when the store cannot be reached.
      */
-    LiveModel resolve(String requested) {
+    public LiveModel resolve(String requested) {
         String model = requested == null ? defaultModel : requested;
         try {
             ModelStore.requireName(model, "model");
@@ -92,7 +92,7 @@ final class ModelCatalog {
     }
 
     /** Every model with its versions and scores, the default model first. */
-    List<ModelView> list() {
+    public List<ModelView> list() {
         try {
             List<ModelView> out = new ArrayList<>();
             for (String model : modelNames()) {

@@ -1,4 +1,4 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.core;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.ncsn.model.contract.JobEvent;
@@ -6,31 +6,31 @@ import dev.ncsn.model.contract.JobEvent;
 import java.time.Instant;
 
 /** The JSON {@code data} of each SSE event; images are PNG data URLs a browser can show directly. */
-final class EventData {
+public final class EventData {
 
-    static final String PNG_DATA_URL = "data:image/png;base64,";
+    public static final String PNG_DATA_URL = "data:image/png;base64,";
 
     private EventData() {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Frame(String jobId, long sequence, int level, int levels, double sigma, int step, int stepsPerLevel,
+    public record Frame(String jobId, long sequence, int level, int levels, double sigma, int step, int stepsPerLevel,
                  int completedSteps, int totalSteps, String modelVersion, String image, String denoised, Instant at) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Done(String jobId, long sequence, String modelVersion, int count, String image, String result, Instant at) {
+    public record Done(String jobId, long sequence, String modelVersion, int count, String image, String result, Instant at) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Failed(String jobId, long sequence, String reason, Instant at) {
+    public record Failed(String jobId, long sequence, String reason, Instant at) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Cancelled(String jobId, long sequence, Instant at) {
+    public record Cancelled(String jobId, long sequence, Instant at) {
     }
 
-    static StreamEvent of(JobEvent event) {
+    public static StreamEvent of(JobEvent event) {
         if (event instanceof JobEvent.Frame f) {
             return new StreamEvent(f.sequence(), "frame", f.level(), Json.write(new Frame(f.jobId(), f.sequence(),
                     f.level(), f.levels(), f.sigma(), f.step(), f.stepsPerLevel(), f.completedSteps(), f.totalSteps(),
@@ -49,7 +49,7 @@ final class EventData {
         return new StreamEvent(c.sequence(), "cancelled", 0, Json.write(new Cancelled(c.jobId(), c.sequence(), c.at())));
     }
 
-    static String dataUrl(String base64Png) {
+    public static String dataUrl(String base64Png) {
         return base64Png == null ? null : PNG_DATA_URL + base64Png;
     }
 }

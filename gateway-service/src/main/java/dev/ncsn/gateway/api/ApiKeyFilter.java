@@ -1,5 +1,8 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.api;
 
+import dev.ncsn.common.api.Problem;
+import dev.ncsn.gateway.config.GatewayConfig;
+import dev.ncsn.gateway.core.Json;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

@@ -1,5 +1,7 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.api;
 
+import dev.ncsn.gateway.core.Job;
+import dev.ncsn.gateway.core.JobStatus;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 

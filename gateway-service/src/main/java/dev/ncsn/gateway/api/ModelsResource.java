@@ -1,5 +1,7 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.api;
 
+import dev.ncsn.gateway.core.GatewayNode;
+import dev.ncsn.gateway.core.ModelCatalog;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -19,7 +21,7 @@ public class ModelsResource {
     }
 
     @Inject
-    Gateway gateway;
+    GatewayNode node;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
@@ -27,6 +29,6 @@ public class ModelsResource {
             + "(training step, architecture, input shape, scores such as the held-out loss) and its live version, "
             + "which serves new jobs.")
     public ModelList models() {
-        return new ModelList(gateway.catalog().defaultModel(), gateway.catalog().list());
+        return new ModelList(node.catalog().defaultModel(), node.catalog().list());
     }
 }

@@ -1,16 +1,15 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import dev.ncsn.model.contract.SamplingParameters;
-import dev.ncsn.model.store.ModelStore;
+import dev.ncsn.gateway.core.Json;
+import dev.ncsn.gateway.core.ProblemException;
+import dev.ncsn.gateway.core.SamplingInput;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -18,30 +17,6 @@ import java.util.TreeSet;
 final class RequestBodies {
 
     private RequestBodies() {
-    }
-
-    /** The sampling fields both kinds of job take. */
-    interface Sampling {
-        Integer count();
-
-        Long seed();
-
-        Integer stepsPerLevel();
-
-        Double stepSize();
-
-        Integer frameEvery();
-
-        Boolean denoisedPreview();
-
-        Boolean finalDenoise();
-
-        String model();
-
-        default SamplingParameters parameters() {
-            return new SamplingParameters(count() == null ? 0 : count(), seed(), stepsPerLevel(), stepSize(),
-                    frameEvery(), denoisedPreview(), finalDenoise());
-        }
     }
 
     @Schema(name = "GenerationRequest", description = "Unconditional samples of a model.")
@@ -57,7 +32,7 @@ final class RequestBodies {
             Boolean denoisedPreview,
             @Schema(description = "a noise-free last step (NCSNv2); default false") Boolean finalDenoise,
             @Schema(description = "model name; default: the gateway's default model") String model)
-            implements Sampling {
+            implements SamplingInput {
     }
 
     @Schema(name = "InpaintingRequest", description = "Completions of the white region of a mask over an image.")
@@ -73,7 +48,7 @@ final class RequestBodies {
             @Schema(required = true, description = "base64 PNG (or a PNG data URL) of the model's input size")
             String image,
             @Schema(required = true, description = "base64 PNG of the same size: white = generate, black = keep")
-            String mask) implements Sampling {
+            String mask) implements SamplingInput {
     }
 
     static Generation generation(String body) {
@@ -82,26 +57,6 @@ final class RequestBodies {
 
     static Inpainting inpainting(String body) {
         return read(body, Inpainting.class);
-    }
-
-    /** Problems with the sampling fields and the model name; empty when valid. */
-    static List<String> problems(Sampling s) {
-        List<String> problems = new ArrayList<>();
-        if (s.count() == null) {
-            problems.add("count is required (1 to " + SamplingParameters.MAX_COUNT + ")");
-            problems.addAll(new SamplingParameters(1, s.seed(), s.stepsPerLevel(), s.stepSize(), s.frameEvery(),
-                    s.denoisedPreview(), s.finalDenoise()).problems());
-        } else {
-            problems.addAll(s.parameters().problems());
-        }
-        if (s.model() != null) {
-            try {
-                ModelStore.requireName(s.model(), "model");
-            } catch (IllegalArgumentException e) {
-                problems.add(e.getMessage());
-            }
-        }
-        return problems;
     }
 
     private static <T> T read(String body, Class<T> type) {

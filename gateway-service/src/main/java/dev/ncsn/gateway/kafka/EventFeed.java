@@ -1,5 +1,7 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.kafka;
 
+import dev.ncsn.gateway.config.GatewaySettings;
+import dev.ncsn.gateway.core.JobRegistry;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.GenerationRequest;
 import dev.ncsn.model.contract.InpaintingRequest;
@@ -34,13 +36,13 @@ import java.util.Set;
  * restarted replica knows the recent jobs again; partitions that appear later are read from their beginning.
  * The partition lists are re-read every {@value #REFRESH_MILLIS} ms.
  */
-final class EventFeed implements AutoCloseable {
+public final class EventFeed implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(EventFeed.class);
     static final long REFRESH_MILLIS = 30_000;
 
     private final Map<String, Object> properties;
-    private final GatewayConfig.TopicNames topics;
+    private final GatewaySettings.TopicNames topics;
     private final JobRegistry registry;
     private final Duration replay;
     private final Clock clock;
@@ -53,7 +55,7 @@ final class EventFeed implements AutoCloseable {
     private volatile String broken;
     private volatile long recordsRead;
 
-    EventFeed(String bootstrapServers, String clientId, Map<String, String> extra, GatewayConfig.TopicNames topics,
+    public EventFeed(String bootstrapServers, String clientId, Map<String, String> extra, GatewaySettings.TopicNames topics,
               JobRegistry registry, Duration replay, Clock clock) {
         Map<String, Object> p = new HashMap<>();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -76,21 +78,21 @@ final class EventFeed implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    void start() {
+    public void start() {
         thread.start();
     }
 
     /** Every topic's partitions are assigned and positioned: new events reach the registry. */
-    boolean ready() {
+    public boolean ready() {
         return ready && thread.isAlive();
     }
 
     /** Why the feed stopped for good, or null. */
-    String broken() {
+    public String broken() {
         return broken != null ? broken : (thread.isAlive() || stop ? null : "the event feed thread has ended");
     }
 
-    long recordsRead() {
+    public long recordsRead() {
         return recordsRead;
     }
 

@@ -1,4 +1,4 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -23,12 +23,12 @@ import java.util.concurrent.TimeUnit;
  * yet, since workers start there). Their sum is the backlog depth that triggers 429s. Measured with two Kafka
  * admin calls and reused for {@code cacheFor}, so a burst of submissions costs one measurement.
  */
-final class Backlog {
+public final class Backlog {
 
     private static final Logger LOG = Logger.getLogger(Backlog.class);
 
     /** A measurement; {@code known} is false when Kafka could not be asked. */
-    record Snapshot(boolean known, long depth, Map<TopicPartition, Long> committed, Map<TopicPartition, Long> end,
+    public record Snapshot(boolean known, long depth, Map<TopicPartition, Long> committed, Map<TopicPartition, Long> end,
                     Instant at) {
 
         static Snapshot unknown(Instant at) {
@@ -36,7 +36,7 @@ final class Backlog {
         }
 
         /** Where the sampler pool is on a partition: records before it are finished. */
-        Long committed(String topic, int partition) {
+        public Long committed(String topic, int partition) {
             return committed.get(new TopicPartition(topic, partition));
         }
     }
@@ -48,7 +48,7 @@ final class Backlog {
     private final Clock clock;
     private Snapshot last;
 
-    Backlog(Admin admin, String groupId, List<String> topics, Duration cacheFor, Clock clock) {
+    public Backlog(Admin admin, String groupId, List<String> topics, Duration cacheFor, Clock clock) {
         this.admin = admin;
         this.groupId = groupId;
         this.topics = List.copyOf(topics);
@@ -57,7 +57,7 @@ final class Backlog {
     }
 
     /** The cached measurement, measuring again when it is older than {@code cacheFor}. */
-    synchronized Snapshot current() {
+    public synchronized Snapshot current() {
         Instant now = clock.instant();
         if (last != null && Duration.between(last.at(), now).compareTo(cacheFor) < 0) {
             return last;
@@ -75,7 +75,7 @@ final class Backlog {
     }
 
     /** The last measurement without measuring (for health checks). */
-    synchronized Snapshot peek() {
+    public synchronized Snapshot peek() {
         return last;
     }
 

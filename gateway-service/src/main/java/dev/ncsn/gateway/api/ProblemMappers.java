@@ -1,5 +1,8 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.api;
 
+import dev.ncsn.common.api.Problem;
+import dev.ncsn.gateway.core.Json;
+import dev.ncsn.gateway.core.ProblemException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;

@@ -1,4 +1,4 @@
-package dev.ncsn.gateway;
+package dev.ncsn.gateway.core;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 
