@@ -1,22 +1,22 @@
 package dev.ncsn.gateway;
 
 import ai.djl.ndarray.NDManager;
-import dev.ncsn.common.kafka.TopicCreator;
 import dev.ncsn.infra.LocalInfrastructure;
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.DeadLetter;
 import dev.ncsn.model.contract.JobEvent;
-import dev.ncsn.model.contract.TopicPlan;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.net.NcsnScoreNetwork;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;
-import dev.ncsn.sampler.DeadLetterSink;
-import dev.ncsn.sampler.JobEventSink;
-import dev.ncsn.sampler.SamplerNode;
-import dev.ncsn.sampler.SamplerSettings;
+import dev.ncsn.common.kafka.TopicCreator;
+import dev.ncsn.model.contract.TopicPlan;
+import dev.ncsn.sampler.config.SamplerSettings;
+import dev.ncsn.sampler.core.JobEventSink;
+import dev.ncsn.sampler.core.SamplerNode;
+import dev.ncsn.sampler.kafka.DeadLetterSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -60,9 +60,8 @@ final class TestBackend {
             return;
         }
         SamplerSettings.TopicNames topics = SamplerSettings.TopicNames.defaults();
-        TopicCreator.createMissing(infra.kafkaBootstrapServers(), TopicPlan.standard(new TopicPlan.TopicNames(
-                topics.generationRequests(), topics.inpaintingRequests(), topics.frames(), topics.modelUpdates(),
-                topics.control(), topics.deadLetter()), 2, Duration.ofHours(1)), (short) 1);
+        TopicCreator.createMissing(infra.kafkaBootstrapServers(),
+                TopicPlan.standard(topics.toPlanNames(), 2, Duration.ofHours(1)), (short) 1);
         SamplerSettings d = SamplerSettings.defaults(infra.kafkaBootstrapServers(), "ncsn-sampler", "gateway-test-worker",
                 topics, List.of(MODEL));
         SamplerSettings settings = new SamplerSettings(d.bootstrapServers(), d.groupId(), d.instanceId(), topics,

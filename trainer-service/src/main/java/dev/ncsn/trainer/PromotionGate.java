@@ -11,7 +11,7 @@ import dev.ncsn.model.data.Dataset;
 import dev.ncsn.model.loss.DenoisingScoreMatching;
 import dev.ncsn.model.loss.PerLevelLoss;
 import dev.ncsn.model.loss.Perturbation;
-import dev.ncsn.model.net.NcsnScoreNetwork;
+import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;
 import dev.ncsn.model.train.NoGrad;
@@ -137,7 +137,7 @@ public final class PromotionGate {
      * {@code heldOut} must be: the ones the candidate was scored on). Loads the live version when its score on these
      * images is not cached.
      */
-    public Decision decide(String model, NcsnScoreNetwork candidate, Score candidateScore, Dataset heldOut) {
+    public Decision decide(String model, TrainableScoreModel candidate, Score candidateScore, Dataset heldOut) {
         Optional<LivePointer> live = store.live(model);
         if (live.isEmpty()) {
             return decision(true, candidateScore, heldOut, null, null, "no live version yet: the first candidate "
@@ -184,9 +184,7 @@ public final class PromotionGate {
                 manifest.schedule());
         Score s;
         try (NDManager manager = NDManager.newBaseManager();
-             NcsnScoreNetwork live = NcsnScoreNetwork.create(manifest.architecture(), manifest.schedule(), manager,
-                     0L)) {
-            checkpoint.loadInto(live, manifest.architecture());
+             TrainableScoreModel live = checkpoint.newNetwork(manager)) {
             s = score(live, heldOut);
         }
         synchronized (liveScores) {

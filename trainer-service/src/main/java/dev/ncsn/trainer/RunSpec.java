@@ -3,7 +3,6 @@ package dev.ncsn.trainer;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.net.Architecture;
-import dev.ncsn.model.net.NcsnScoreNetwork;
 import dev.ncsn.model.train.TrainingConfig;
 
 import java.util.Objects;
@@ -71,7 +70,7 @@ public record RunSpec(
     /** The paper's image schedule for 10 levels, otherwise the same σ range with the architecture's level count. */
     @JsonIgnore
     public NoiseSchedule schedule() {
-        return NcsnScoreNetwork.defaultSchedule(architecture.levels());
+        return NoiseSchedule.images(architecture.levels());
     }
 
     public RunSpec withData(DatasetRef newData, DatasetRef newHeldOut) {

@@ -2,7 +2,7 @@ package dev.ncsn.trainer;
 
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.checkpoint.LoadedCheckpoint;
-import dev.ncsn.model.net.NcsnScoreNetwork;
+import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.sampling.FrameListener;
 import dev.ncsn.model.sampling.PreviewGrid;
 import dev.ncsn.model.store.LivePointer;
@@ -279,7 +279,7 @@ public final class TrainingJob {
             throw new SimulatedCrash("simulated crash before publishing " + version);
         }
 
-        NcsnScoreNetwork ema = run.emaNetwork();
+        TrainableScoreModel ema = run.emaNetwork();
         PromotionGate.Score score = ctx.gate().score(ema, data.heldOut());
         PromotionGate.Decision decision = ctx.gate().decide(spec.model(), ema, score, data.heldOut());
         byte[] samples;

@@ -2,8 +2,6 @@ package dev.ncsn.model.sampling;
 
 import dev.ncsn.model.NoiseSchedule;
 
-import java.util.SplittableRandom;
-
 /**
  * The state of one sampling job: its samples, where it is in the schedule, and its own random stream.
  *
@@ -25,7 +23,7 @@ public final class LangevinChain {
     private final int dim;
     private final Inpainting inpainting;
     private final FrameListener listener;
-    private final SplittableRandom random;
+    private JobRandom random;
     private final float[] x;
     /** Known values of the current level, observation + σ_i·z, drawn once per level as the reference does. */
     private final float[] knownNoisy;
@@ -57,7 +55,7 @@ public final class LangevinChain {
         this.dim = sampleSize;
         this.inpainting = inpainting;
         this.listener = listener == null ? FrameListener.NONE : listener;
-        this.random = new SplittableRandom(spec.seed());
+        this.random = JobRandom.seeded(spec.seed());
         this.phases = spec.dynamics() == Dynamics.ANNEALED ? schedule.levels() : 1;
         this.x = new float[Math.multiplyExact(spec.count(), sampleSize)];
         this.knownNoisy = inpainting == null ? null : new float[x.length];
@@ -127,6 +125,50 @@ public final class LangevinChain {
     /** A copy of the current samples, [count, sampleSize] row-major. */
     public float[] samples() {
         return x.clone();
+    }
+
+    /**
+     * The chain's whole position and random state, to be written down ({@link ChainState}); only while it runs,
+     * between steps.
+     */
+    public ChainState checkpoint() {
+        if (state != State.RUNNING) {
+            throw new IllegalStateException("chain is " + state + "; only a running chain is checkpointed");
+        }
+        return new ChainState(x.clone(), knownNoisy == null ? null : knownNoisy.clone(), random.draws(), phase,
+                stepInPhase, completed, denoising);
+    }
+
+    /**
+     * Puts a fresh chain (same spec, schedule and inpainting as the one checkpointed) where the checkpoint was: the
+     * following steps, frames and result are those the original chain would have produced.
+     */
+    public void restore(ChainState saved) {
+        if (completed != 0 || state != State.RUNNING) {
+            throw new IllegalStateException("only a fresh chain can be restored, this one is " + state + " after "
+                    + completed + " steps");
+        }
+        if (saved.x().length != x.length || (saved.knownNoisy() == null) != (knownNoisy == null)) {
+            throw new IllegalArgumentException("the checkpoint has " + saved.x().length + " values"
+                    + (saved.knownNoisy() == null ? "" : " and inpainting") + "; this chain has " + x.length
+                    + (knownNoisy == null ? "" : " and inpainting"));
+        }
+        boolean last = saved.phase() == phases - 1;
+        boolean position = saved.denoising()
+                ? spec.finalDenoise() && last && saved.stepInPhase() == stepsPerPhase()
+                : saved.stepInPhase() < stepsPerPhase();
+        if (saved.phase() >= phases || saved.completedSteps() >= totalSteps() || !position) {
+            throw new IllegalArgumentException("the checkpoint's position " + saved + " is not inside this chain's plan");
+        }
+        System.arraycopy(saved.x(), 0, x, 0, x.length);
+        if (knownNoisy != null) {
+            System.arraycopy(saved.knownNoisy(), 0, knownNoisy, 0, knownNoisy.length);
+        }
+        random = JobRandom.resumed(spec.seed(), saved.randomDraws());
+        phase = saved.phase();
+        stepInPhase = saved.stepInPhase();
+        completed = saved.completedSteps();
+        denoising = saved.denoising();
     }
 
     /** Copies the current samples into dst at offset: how a sampler builds a batch. */
