@@ -1,5 +1,15 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.trainer.config.GateSettings;
+import dev.ncsn.trainer.config.RunDefaults;
+import dev.ncsn.trainer.config.S3Config;
+import dev.ncsn.trainer.config.TrainerConfig;
+import dev.ncsn.trainer.config.TrainerSettings;
+import dev.ncsn.trainer.core.PromotionGate;
+import dev.ncsn.trainer.core.TrainerNode;
+import dev.ncsn.trainer.kafka.KafkaModelUpdates;
+import dev.ncsn.trainer.kafka.TopicSetup;
+
 import dev.ncsn.model.store.Bucket;
 import dev.ncsn.model.store.ModelStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -106,11 +116,11 @@ public class TrainerService {
         return n;
     }
 
-    Bucket bucket() {
+    public Bucket bucket() {
         return bucket;
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return bootstrapServers;
     }
 
@@ -119,8 +129,8 @@ public class TrainerService {
         TrainerConfig.Defaults d = config.defaults();
         return new TrainerSettings(Path.of(config.workDir()), config.maxConcurrentRuns(), config.resumeOnStart(),
                 config.stateKeep(), config.dataPollInterval(), config.logEvery(),
-                new PromotionGate.Settings(g.tolerance(), g.heldOutSize(), g.seed(), g.batchSize()),
-                new RetentionPolicy(config.retention().keepLast()),
+                new GateSettings(g.tolerance(), g.heldOutSize(), g.seed(), g.batchSize()),
+                config.retention().keepLast(),
                 new RunDefaults(d.preset(), d.batchSize(), d.steps(), d.checkpointEvery(), d.previewCount(),
                         d.previewStepsPerLevel()), config.eventSendAttempts());
     }

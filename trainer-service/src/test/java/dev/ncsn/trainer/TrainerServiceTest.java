@@ -1,5 +1,9 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.trainer.api.ProblemResponses;
+import dev.ncsn.trainer.core.TrainerFixture;
+import dev.ncsn.trainer.data.DatasetCatalog;
+
 import dev.ncsn.infra.TopicReader;
 import dev.ncsn.model.store.Bucket;
 import dev.ncsn.infra.InfrastructureTestResource;
@@ -141,7 +145,7 @@ class TrainerServiceTest {
             given().post("/v1/runs/svc-run/stop").then().statusCode(409).body("detail", containsString("COMPLETED"));
 
             // the SmallRye channel announced the first version (and the second, if promoted) on the default topic
-            ConsumerRecord<String, String> first = TrainingJobTest.awaitEvent(events, MODEL, 0, Duration.ofSeconds(30));
+            ConsumerRecord<String, String> first = TrainerFixture.awaitEvent(events, MODEL, 0, Duration.ofSeconds(30));
             assertEquals(firstVersion, Contracts.decode(first.value(), ModelUpdate.class).version());
         }
     }
