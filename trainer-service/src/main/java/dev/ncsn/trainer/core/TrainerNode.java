@@ -169,7 +169,7 @@ public final class TrainerNode implements AutoCloseable {
         return new ArrayList<>(out.values());
     }
 
-    /** For tests: called with each job before its thread starts (to attach listeners or crash points). */
+    /** For tests: called with each job before its thread starts, to configure its {@link JobSeam}. */
     void beforeLaunch(java.util.function.Consumer<TrainingJob> hook) {
         beforeLaunch = hook;
     }
@@ -194,15 +194,13 @@ public final class TrainerNode implements AutoCloseable {
         String liveVersion = live.map(LivePointer::version).orElse(null);
         List<ModelVersionsView.Version> out = new ArrayList<>();
         for (CheckpointManifest m : manifests) {
-            Map<?, ?> evaluation = ctx.store().getVersionFile(model, m.versionId(), "evaluation.json")
-                    .map(b -> readMap(b, model + "/" + m.versionId())).orElse(Map.of());
+            Optional<Evaluation> e = ctx.store().getVersionFile(model, m.versionId(), "evaluation.json")
+                    .flatMap(b -> readEvaluation(b, model + "/" + m.versionId()));
             out.add(new ModelVersionsView.Version(m.versionId(), m.trainingStep(), m.createdAt(),
                     m.versionId().equals(liveVersion), m.parent(), m.metrics(), m.metrics().get("heldOutDsmLoss"),
-                    evaluation.get("promoted") instanceof Boolean b ? b : null,
-                    evaluation.get("comparedWith") instanceof String s ? s : null,
-                    evaluation.get("liveHeldOutDsmLoss") instanceof Number n ? n.doubleValue() : null,
-                    evaluation.get("reason") instanceof String s ? s : null,
-                    evaluation.get("run") instanceof String s ? s : null));
+                    e.map(Evaluation::promoted).orElse(null), e.map(Evaluation::comparedWith).orElse(null),
+                    e.map(Evaluation::liveHeldOutDsmLoss).orElse(null), e.map(Evaluation::reason).orElse(null),
+                    e.map(Evaluation::run).orElse(null)));
         }
         return new ModelVersionsView(model, liveVersion, out);
     }
@@ -222,12 +220,12 @@ public final class TrainerNode implements AutoCloseable {
         return ctx.store().get(ModelStore.versionPrefix(model, version) + file);
     }
 
-    private static Map<?, ?> readMap(byte[] json, String what) {
+    private static Optional<Evaluation> readEvaluation(byte[] json, String what) {
         try {
-            return TrainerJson.MAPPER.readValue(json, Map.class);
+            return Optional.of(TrainerJson.MAPPER.readValue(json, Evaluation.class));
         } catch (Exception e) {
             LOG.warnf("evaluation.json of %s cannot be read: %s", what, e.getMessage());
-            return Map.of();
+            return Optional.empty();
         }
     }
 

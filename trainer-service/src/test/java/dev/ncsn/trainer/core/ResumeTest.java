@@ -55,10 +55,7 @@ class ResumeTest {
         // Machine A trains to step 6 and dies; its last checkpoint is step 4.
         Map<Long, Double> first = new ConcurrentSkipListMap<>();
         TrainerNode a = fixture.node(machineA, s -> s.withGate(allPromoted));
-        a.beforeLaunch(job -> {
-            job.onStep(first::put);
-            job.crashAtStep(6);
-        });
+        a.beforeLaunch(job -> job.seam().onStep(first::put).crashAtStep(6));
         a.start(TrainerFixture.tinyRun(run, model, TrainerFixture.dataset("fashion-resume-data"), 12, 4, 0.9, false,
                 null));
         assertTrue(a.job(run).orElseThrow().await(Duration.ofMinutes(2)));
@@ -71,10 +68,7 @@ class ResumeTest {
         // of the version written.
         Map<Long, Double> second = new ConcurrentSkipListMap<>();
         TrainerNode b = fixture.node(machineB, s -> s.withGate(allPromoted));
-        b.beforeLaunch(job -> {
-            job.onStep(second::put);
-            job.crashBeforePublishAt(8);
-        });
+        b.beforeLaunch(job -> job.seam().onStep(second::put).crashBeforePublishAt(8));
         assertEquals(List.of(run), b.resumeInterrupted());
         assertTrue(b.job(run).orElseThrow().await(Duration.ofMinutes(2)));
         assertEquals(List.of(5L, 6L, 7L, 8L), List.copyOf(second.keySet()), "resumed at the last checkpoint");
@@ -91,7 +85,7 @@ class ResumeTest {
         // chosen before the crash, and trains on to the end.
         Map<Long, Double> third = new ConcurrentSkipListMap<>();
         TrainerNode b2 = fixture.node(machineB, s -> s.withGate(allPromoted));
-        b2.beforeLaunch(job -> job.onStep(third::put));
+        b2.beforeLaunch(job -> job.seam().onStep(third::put));
         assertEquals(List.of(run), b2.resumeInterrupted());
         assertTrue(b2.job(run).orElseThrow().await(Duration.ofMinutes(2)));
         assertEquals(List.of(9L, 10L, 11L, 12L), List.copyOf(third.keySet()));
@@ -113,7 +107,7 @@ class ResumeTest {
         String run = "stop-run";
         Map<Long, Double> steps = new ConcurrentSkipListMap<>();
         TrainerNode node = fixture.node(work, s -> s);
-        node.beforeLaunch(job -> job.onStep((step, loss) -> {
+        node.beforeLaunch(job -> job.seam().onStep((step, loss) -> {
             steps.put(step, loss);
             if (step == 3 && steps.size() == 3) {
                 node.stop(run);
