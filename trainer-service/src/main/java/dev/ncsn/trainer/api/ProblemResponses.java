@@ -5,7 +5,7 @@ import dev.ncsn.trainer.core.RunConflictException;
 import dev.ncsn.trainer.core.UnknownRunException;
 import dev.ncsn.trainer.data.DatasetCatalog;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.ncsn.common.api.Problem;
 import dev.ncsn.model.store.ModelStore;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -14,9 +14,9 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
- * Errors as RFC 9457 problem details ({@code application/problem+json}):
+ * Errors as RFC 9457 problem details (services-common's {@link Problem}, {@code application/problem+json}):
  * <pre>
- * {"type":"urn:ncsn:problem:invalid-run","title":"Invalid run request","status":400,
+ * {"type":"https://ncsn.dev/problems/invalid-run","title":"Invalid run request","status":400,
  *  "detail":"steps must be between 1 and 100000000, got 0","instance":"/v1/runs"}
  * </pre>
  * 400 invalid request, 404 unknown run or model, 409 conflict with a run's state, 422 data that does not exist,
@@ -25,18 +25,13 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 public class ProblemResponses {
 
     private static final Logger LOG = Logger.getLogger(ProblemResponses.class);
-    public static final String PROBLEM_JSON = "application/problem+json";
-
-    /** A problem detail. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Problem(String type, String title, int status, String detail, String instance) {
-    }
 
     private static Response problem(int status, String slug, String title, String detail, UriInfo uri) {
-        return Response.status(status).type(PROBLEM_JSON)
-                .entity(new Problem("urn:ncsn:problem:" + slug, title, status, detail,
-                        uri == null ? null : "/" + uri.getPath().replaceFirst("^/", "")))
-                .build();
+        Problem problem = Problem.of(status, slug, title, detail);
+        if (uri != null) {
+            problem = problem.withInstance("/" + uri.getPath().replaceFirst("^/", ""));
+        }
+        return Response.status(status).type(Problem.MEDIA_TYPE).entity(problem).build();
     }
 
     @ServerExceptionMapper

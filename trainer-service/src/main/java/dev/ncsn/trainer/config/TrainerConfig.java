@@ -4,11 +4,12 @@ import dev.ncsn.model.contract.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
  * The trainer's settings, {@code ncsn.trainer.*} (environment: {@code NCSN_TRAINER_*}). The store is
- * {@link S3Config} ({@code ncsn.s3.*}), Kafka {@code kafka.bootstrap.servers}.
+ * services-common's {@code S3Config} ({@code ncsn.s3.*}), Kafka {@code kafka.bootstrap.servers}.
  */
 @ConfigMapping(prefix = "ncsn.trainer")
 public interface TrainerConfig {
@@ -49,6 +50,16 @@ public interface TrainerConfig {
     Duration shutdownGrace();
 
     Gate gate();
+
+    /** These settings as the plain values a {@code TrainerNode} is built with. */
+    default TrainerSettings toSettings() {
+        Gate g = gate();
+        Defaults d = defaults();
+        return new TrainerSettings(Path.of(workDir()), maxConcurrentRuns(), resumeOnStart(), stateKeep(),
+                dataPollInterval(), logEvery(), new GateSettings(g.tolerance(), g.heldOutSize(), g.seed(),
+                g.batchSize()), retention().keepLast(), new RunDefaults(d.preset(), d.batchSize(), d.steps(),
+                d.checkpointEvery(), d.previewCount(), d.previewStepsPerLevel()), eventSendAttempts());
+    }
 
     Retention retention();
 
