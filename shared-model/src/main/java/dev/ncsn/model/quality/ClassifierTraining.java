@@ -29,7 +29,7 @@ public final class ClassifierTraining {
 
         /** What the shipped classifier was trained with. */
         public static Config defaults(long seed) {
-            return new Config(2, 128, 1e-3, seed);
+            return new Config(5, 128, 1e-3, seed);
         }
 
         public Config {

@@ -24,6 +24,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
@@ -339,6 +340,12 @@ public final class FeatureClassifier implements AutoCloseable {
             Path absolute = directory.toAbsolutePath();
             Files.createDirectories(absolute.getParent());
             Path tmp = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName() + ".");
+            try {
+                // temporary directories are private; a model directory is as readable as any other
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (UnsupportedOperationException notPosix) {
+                // keep the file system's default
+            }
             Files.write(tmp.resolve(PARAMETERS_FILE), data);
             Files.write(tmp.resolve(MANIFEST_FILE), JSON.writeValueAsBytes(manifest));
             if (Files.isDirectory(absolute)) {
