@@ -141,6 +141,12 @@ function watch(jobId) {
   resetViewer(jobId);
   source = new EventSource(withKey('/v1/jobs/' + encodeURIComponent(jobId) + '/frames'));
   const mine = source;
+  source.addEventListener('started', (e) => {
+    const s = JSON.parse(e.data);
+    window.ncsn.events.push({ type: 'started', id: Number(e.lastEventId) });
+    setStatus('running');
+    $('frame-version').textContent = 'version ' + s.modelVersion;
+  });
   source.addEventListener('frame', (e) => {
     const f = JSON.parse(e.data);
     window.ncsn.events.push({ type: 'frame', id: Number(e.lastEventId), level: f.level, step: f.step });

@@ -83,10 +83,15 @@ class GatewayEndToEndTest {
             assertTrue(sse.awaitEnd(Duration.ofSeconds(10)), "the stream ends after the terminal event");
         }
         assertGapless(events, 0);
-        assertEquals(21, events.size(), "two frames per level, then done: " + ids(events));
+        assertEquals(22, events.size(), "started, two frames per level, then done: " + ids(events));
+        assertEquals("started", events.get(0).name());
+        JsonNode started = Http.JSON.readTree(events.get(0).data());
+        assertEquals("gateway-test-worker", started.get("worker").asText());
+        assertEquals(TestBackend.VERSION, started.get("modelVersion").asText());
+        assertEquals(20, started.get("totalSteps").asInt());
         Set<Integer> levels = new TreeSet<>();
         double previousSigma = Double.MAX_VALUE;
-        for (SseClient.Event e : events.subList(0, 20)) {
+        for (SseClient.Event e : events.subList(1, 21)) {
             assertEquals("frame", e.name());
             JsonNode f = Http.JSON.readTree(e.data());
             levels.add(f.get("level").asInt());
@@ -100,7 +105,7 @@ class GatewayEndToEndTest {
             assertEquals(2 * TestBackend.SIZE + 2, grid.getWidth(), "a 2×2 grid of 28-pixel tiles, 2 px apart");
         }
         assertEquals(Set.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), levels);
-        SseClient.Event done = events.get(20);
+        SseClient.Event done = events.get(21);
         assertEquals("done", done.name());
         JsonNode d = Http.JSON.readTree(done.data());
         assertEquals(4, d.get("count").asInt());
@@ -163,8 +168,8 @@ class GatewayEndToEndTest {
         List<SseClient.Event> all = new ArrayList<>(first);
         all.addAll(rest);
         assertGapless(all, 0);
-        assertEquals(61, all.size(), "six frames per level and done: " + ids(all));
-        assertEquals("done", all.get(60).name());
+        assertEquals(62, all.size(), "started, six frames per level and done: " + ids(all));
+        assertEquals("done", all.get(61).name());
 
         // The same with the query parameter, from the middle.
         try (SseClient resumed = new SseClient(http, "/v1/jobs/" + id + "/frames?lastEventId=30", null)) {
@@ -172,7 +177,7 @@ class GatewayEndToEndTest {
             assertGapless(tail, 31);
         }
         // Nothing left after the terminal event: 204 tells an EventSource to stop reconnecting.
-        try (SseClient after = new SseClient(http, "/v1/jobs/" + id + "/frames", "60")) {
+        try (SseClient after = new SseClient(http, "/v1/jobs/" + id + "/frames", "61")) {
             assertEquals(204, after.status);
         }
     }
@@ -225,6 +230,9 @@ class GatewayEndToEndTest {
         Http http = http();
         String id = submit("{\"count\": 1, \"seed\": 9, \"stepsPerLevel\": 1000, \"frameEvery\": 5}");
         try (SseClient sse = new SseClient(http, "/v1/jobs/" + id + "/frames", null)) {
+            SseClient.Event started = sse.next(TIMEOUT);
+            assertNotNull(started);
+            assertEquals("started", started.name());
             SseClient.Event first = sse.next(TIMEOUT);
             assertNotNull(first);
             assertEquals("frame", first.name());

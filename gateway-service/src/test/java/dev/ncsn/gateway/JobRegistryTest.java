@@ -98,6 +98,43 @@ class JobRegistryTest {
     }
 
     @Test
+    void aStartedJobIsRunningBeforeItsFirstFrameAndItsEtaComesFromTheMeasuredRate() {
+        JobRegistry r = registry(1000, Long.MAX_VALUE);
+        r.onRequest(new JobRegistry.RequestInfo("j", "generation", "m", 4, 2, clock.instant(), "t", 0, 7));
+        assertEquals(JobStatus.QUEUED, r.get("j").orElseThrow().snapshot().status());
+        List<StreamEvent> live = new ArrayList<>();
+        assertTrue(r.get("j").orElseThrow().subscribe(-1, live::add));
+
+        Instant t0 = Instant.parse("2026-11-22T03:00:05Z");
+        r.onEvent(new JobEvent.Started("j", 0, "sampler-7", "v3", 10, 2, 20, 4, 80, t0));
+        Job.Snapshot started = r.get("j").orElseThrow().snapshot();
+        assertEquals(JobStatus.RUNNING, started.status(), "running from started on, not queued until a frame");
+        assertEquals("sampler-7", started.worker());
+        assertEquals("v3", started.modelVersion());
+        assertEquals(0, started.completedSteps());
+        assertEquals(20, started.totalSteps());
+        assertEquals(t0, started.startedAt());
+        assertNull(started.stepsPerSecond(), "no rate before any step is done");
+        assertNull(started.estimatedDoneAt());
+        assertEquals(List.of("started"), live.stream().map(StreamEvent::name).toList());
+        assertEquals(1, r.get("j").orElseThrow().listenerCount(), "started is not terminal: the stream goes on");
+
+        // 4 of 20 steps in 2 s on the worker's clock: 2 steps/s, 16 steps (8 s) to go after the frame
+        JobEvent.Frame f = new JobEvent.Frame("j", 1, 2, 10, 0.5, 2, 2, 4, 20, "v3", "iVBORw0KGgo=", null,
+                t0.plusSeconds(2));
+        r.onEvent(f);
+        Job.Snapshot s = r.get("j").orElseThrow().snapshot();
+        assertEquals(2.0, s.stepsPerSecond(), 1e-9);
+        assertEquals(t0.plusSeconds(10), s.estimatedDoneAt());
+
+        List<StreamEvent> late = new ArrayList<>();
+        assertTrue(r.get("j").orElseThrow().subscribe(-1, late::add));
+        assertEquals(List.of(0L, 1L), ids(late), "a late subscriber gets started, then the frames");
+        r.onEvent(done("j", 2));
+        assertNull(r.get("j").orElseThrow().snapshot().estimatedDoneAt(), "no estimate once the job has ended");
+    }
+
+    @Test
     void aClientResumingOnAReplicaThatIsBehindGetsNothingTwice() {
         JobRegistry r = registry(1000, Long.MAX_VALUE);
         run("j", 7).forEach(r::onEvent);           // this replica has read up to sequence 6

@@ -27,7 +27,7 @@ final class SseClient implements AutoCloseable {
         }
 
         boolean terminal() {
-            return !"frame".equals(name);
+            return !"frame".equals(name) && !"started".equals(name);
         }
     }
 

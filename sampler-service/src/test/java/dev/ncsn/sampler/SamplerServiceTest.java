@@ -115,8 +115,9 @@ class SamplerServiceTest {
         send(Topics.GENERATION_REQUESTS, "svc-gen", Contracts.encode(new GenerationRequest("svc-gen", null,
                 SamplerFixture.params(2, 5, 2, 2), Instant.now())));
         List<JobEvent> events = awaitTerminal("svc-gen");
-        assertEquals(11, events.size(), "a frame per level and done");
-        JobEvent.Done done = assertInstanceOf(JobEvent.Done.class, events.get(10));
+        assertEquals(12, events.size(), "started, a frame per level and done");
+        assertInstanceOf(JobEvent.Started.class, events.get(0));
+        JobEvent.Done done = assertInstanceOf(JobEvent.Done.class, events.get(11));
         assertEquals("v1", done.modelVersion());
         assertEquals(2, done.images().size());
     }

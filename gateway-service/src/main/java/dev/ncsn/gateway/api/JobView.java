@@ -26,6 +26,11 @@ public record JobView(
         Integer completedSteps,
         Integer totalSteps,
         @Schema(description = "completedSteps / totalSteps, 0 to 1") Double progress,
+        @Schema(description = "the sampler instance running the job (from its started event)") String worker,
+        @Schema(description = "when a worker picked the job up (worker's clock)") Instant startedAt,
+        @Schema(description = "Langevin steps per second, measured from started to the latest frame") Double stepsPerSecond,
+        @Schema(description = "seconds left at the measured rate, while running") Double etaSeconds,
+        @Schema(description = "when the job should end at the measured rate, while running") Instant estimatedDoneAt,
         @Schema(description = "while queued: 1 + the requests ahead of this one on its request partition that no "
                 + "worker has started") Long queuePosition,
         @Schema(description = "a cancel was sent and its confirmation has not arrived yet") Boolean cancelRequested,
@@ -42,6 +47,10 @@ public record JobView(
     }
 
     static JobView of(Job.Snapshot s, Long queuePosition) {
+        return of(s, queuePosition, Instant.now());
+    }
+
+    static JobView of(Job.Snapshot s, Long queuePosition, Instant now) {
         String base = "/v1/jobs/" + s.id();
         Double progress = null;
         if (s.status() == JobStatus.DONE) {
@@ -52,8 +61,11 @@ public record JobView(
             progress = 0.0;
         }
         boolean pendingCancel = s.cancelRequested() && !s.status().terminal();
+        Instant doneAt = s.estimatedDoneAt();
+        Double eta = doneAt == null ? null : Math.max(0, doneAt.toEpochMilli() - now.toEpochMilli()) / 1000.0;
         return new JobView(s.id(), s.kind(), s.status(), s.model(), s.modelVersion(), s.count(), s.level(), s.levels(),
-                s.step(), s.stepsPerLevel(), s.sigma(), s.completedSteps(), s.totalSteps(), progress,
+                s.step(), s.stepsPerLevel(), s.sigma(), s.completedSteps(), s.totalSteps(), progress, s.worker(),
+                s.startedAt(), s.stepsPerSecond(), eta, doneAt,
                 s.status() == JobStatus.QUEUED ? queuePosition : null, pendingCancel ? Boolean.TRUE : null, s.reason(),
                 s.submittedAt(), s.updatedAt(),
                 new Links(base, base + "/frames", s.status() == JobStatus.DONE ? base + "/result.png" : null,

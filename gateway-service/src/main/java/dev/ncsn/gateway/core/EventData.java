@@ -14,6 +14,11 @@ public final class EventData {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Started(String jobId, long sequence, String worker, String modelVersion, int levels,
+                          int stepsPerLevel, int totalSteps, int count, Instant at) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Frame(String jobId, long sequence, int level, int levels, double sigma, int step, int stepsPerLevel,
                  int completedSteps, int totalSteps, String modelVersion, String image, String denoised, Instant at) {
     }
@@ -31,6 +36,10 @@ public final class EventData {
     }
 
     public static StreamEvent of(JobEvent event) {
+        if (event instanceof JobEvent.Started s) {
+            return new StreamEvent(s.sequence(), "started", 0, Json.write(new Started(s.jobId(), s.sequence(),
+                    s.worker(), s.modelVersion(), s.levels(), s.stepsPerLevel(), s.totalSteps(), s.count(), s.at())));
+        }
         if (event instanceof JobEvent.Frame f) {
             return new StreamEvent(f.sequence(), "frame", f.level(), Json.write(new Frame(f.jobId(), f.sequence(),
                     f.level(), f.levels(), f.sigma(), f.step(), f.stepsPerLevel(), f.completedSteps(), f.totalSteps(),

@@ -29,7 +29,30 @@ public final class Job {
                     Integer level, Integer levels, Integer step, Double sigma, Integer completedSteps,
                     Integer totalSteps, String modelVersion, String reason, boolean cancelRequested,
                     Instant submittedAt, Instant updatedAt, String requestTopic, int requestPartition,
-                    long requestOffset, long lastSequence, int bufferedFrames) {
+                    long requestOffset, long lastSequence, int bufferedFrames, String worker, Instant startedAt,
+                    Instant progressAt) {
+
+        /**
+         * Langevin steps per second of this job, measured on the worker's clock from {@code started} to the latest
+         * frame; null before two such points exist.
+         */
+        public Double stepsPerSecond() {
+            if (startedAt == null || progressAt == null || completedSteps == null || completedSteps <= 0) {
+                return null;
+            }
+            double seconds = (progressAt.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0;
+            return seconds > 0 ? completedSteps / seconds : null;
+        }
+
+        /** When the job should end at the measured rate (worker's clock), or null while unknown or ended. */
+        public Instant estimatedDoneAt() {
+            Double rate = stepsPerSecond();
+            if (rate == null || totalSteps == null || status != JobStatus.RUNNING) {
+                return null;
+            }
+            long remainingMillis = Math.round(Math.max(0, totalSteps - completedSteps) / rate * 1000.0);
+            return progressAt.plusMillis(remainingMillis);
+        }
     }
 
     private final String id;
@@ -54,6 +77,11 @@ public final class Job {
     private boolean cancelRequested;
     private long lastSequence = -1;
     private Instant updatedAt;
+    private String worker;
+    /** The worker's timestamps of {@code started} and of the latest frame, for the measured rate. */
+    private Instant startedAt;
+    private Instant progressAt;
+    private StreamEvent startedEvent;
 
     private final ArrayDeque<StreamEvent> frames = new ArrayDeque<>();
     private StreamEvent terminal;
@@ -74,7 +102,7 @@ public final class Job {
     public synchronized Snapshot snapshot() {
         return new Snapshot(id, kind, model, count, stepsPerLevel, status, level, levels, step, sigma, completedSteps,
                 totalSteps, modelVersion, reason, cancelRequested, submittedAt, updatedAt, requestTopic,
-                requestPartition, requestOffset, lastSequence, frames.size());
+                requestPartition, requestOffset, lastSequence, frames.size(), worker, startedAt, progressAt);
     }
 
     public synchronized JobStatus status() {
@@ -132,8 +160,21 @@ public final class Job {
         lastSequence = event.sequence();
         updatedAt = now;
         long before = bytes;
-        if (event instanceof JobEvent.Frame f) {
+        if (event instanceof JobEvent.Started s) {
             status = JobStatus.RUNNING;
+            worker = s.worker();
+            modelVersion = s.modelVersion();
+            levels = s.levels();
+            stepsPerLevel = s.stepsPerLevel();
+            totalSteps = s.totalSteps();
+            completedSteps = 0;
+            startedAt = s.at();
+            progressAt = s.at();
+            startedEvent = out;
+            bytes += out.bytes();
+        } else if (event instanceof JobEvent.Frame f) {
+            status = JobStatus.RUNNING;
+            progressAt = f.at();
             level = f.level();
             levels = f.levels();
             step = f.step();
@@ -184,6 +225,9 @@ public final class Job {
      * did not have it, was the last one offered. Returns false when the listener was not registered.
      */
     public synchronized boolean subscribe(long afterSequence, Listener listener) {
+        if (startedEvent != null && startedEvent.id() > afterSequence && !listener.offer(startedEvent)) {
+            return false;
+        }
         for (StreamEvent e : frames) {
             if (e.id() > afterSequence && !listener.offer(e)) {
                 return false;

@@ -2,12 +2,12 @@ package dev.ncsn.gateway.core;
 
 /**
  * One event of a job's stream as it goes out over SSE: {@code id} is the job's event sequence, {@code name} the
- * SSE event name ({@code frame}, {@code done}, {@code failed}, {@code cancelled}), {@code data} its JSON.
+ * SSE event name ({@code started}, {@code frame}, {@code done}, {@code failed}, {@code cancelled}), {@code data} its JSON.
  */
 public record StreamEvent(long id, String name, int level, String data) {
 
     public boolean terminal() {
-        return !"frame".equals(name);
+        return !"frame".equals(name) && !"started".equals(name);
     }
 
     /** Approximate heap size, for the buffer's byte budget. */

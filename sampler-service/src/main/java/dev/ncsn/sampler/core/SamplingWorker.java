@@ -41,8 +41,9 @@ import java.util.function.Predicate;
  * returns, so between steps the version's manager holds nothing but the network's parameters, and nothing of one
  * job outlives it or is seen by another.
  *
- * <p>Events: a frame (per the request's {@code frameEvery}, and always at the last step of each level), then one
- * terminal event, numbered from 0 per job. A job is "finished" for its caller (the offset may be committed)
+ * <p>Events: {@code started} when the sampling thread takes the job up (unless it was cancelled before), a frame
+ * (per the request's {@code frameEvery}, and always at the last step of each level), then one terminal event,
+ * numbered from 0 per job. A job is "finished" for its caller (the offset may be committed)
  * only once its terminal event is stored; that publish is retried, and a terminal event that cannot be stored
  * marks the worker broken (liveness down) so that a restart re-runs the job rather than losing it.
  *
@@ -69,6 +70,7 @@ public final class SamplingWorker implements AutoCloseable {
         void finished(JobRequest request, Outcome outcome);
     }
 
+    private final String instanceId;
     private final int maxJobs;
     private final int maxSamples;
     private final JobEventSink events;
@@ -87,6 +89,7 @@ public final class SamplingWorker implements AutoCloseable {
 
     public SamplingWorker(SamplerSettings settings, JobEventSink events, RecentCancels cancels,
                           SamplerMetrics metrics) {
+        this.instanceId = settings.instanceId();
         this.maxJobs = settings.maxInFlightJobs();
         this.maxSamples = settings.maxInFlightSamples();
         this.events = events;
@@ -237,6 +240,7 @@ public final class SamplingWorker implements AutoCloseable {
                         stop = true;
                     } else if (message instanceof RunningJob job) {
                         active.add(job);
+                        announce(job);
                     } else {
                         ((Runnable) message).run();
                     }
@@ -268,6 +272,19 @@ public final class SamplingWorker implements AutoCloseable {
             }
             inbox.clear();
         }
+    }
+
+    /** Publishes the job's {@code started} event; like a frame, a lost one is not worth failing the job for. */
+    private void announce(RunningJob job) {
+        if (job.chain.cancelRequested()) {
+            return;
+        }
+        int total = job.chain.totalSteps();
+        JobEvent.Started event = new JobEvent.Started(job.request.jobId(), job.sequence++, instanceId,
+                job.lease.model().version(), job.lease.model().network().schedule().levels(),
+                job.chain.spec().stepsPerLevel(), total, job.chain.count(),
+                (long) total * job.chain.count(), Instant.now());
+        job.publishPreview(event);
     }
 
     /** One Langevin step for every running job: one forward pass per model version. */
@@ -434,15 +451,20 @@ public final class SamplingWorker implements AutoCloseable {
                     frame.completedSteps(), frame.totalSteps(), model.version(),
                     SampleImages.grid(frame.samples(), count, model),
                     denoisedPreview ? SampleImages.grid(frame.denoised(), count, model) : null, Instant.now());
+            publishPreview(event);
+        }
+
+        /** Publishes an event the job does not depend on (started, frames): a failure is logged, not fatal. */
+        void publishPreview(JobEvent event) {
             try {
                 events.publish(event).whenComplete((ok, error) -> {
                     if (error != null) {
                         // A lost preview is not worth failing the job for; the terminal event is what must arrive.
-                        LOG.warnf("frame %d of job %s was not stored: %s", event.sequence(), event.jobId(), error);
+                        LOG.warnf("event %d of job %s was not stored: %s", event.sequence(), event.jobId(), error);
                     }
                 });
             } catch (RuntimeException e) {
-                LOG.warnf("frame %d of job %s was not sent: %s", event.sequence(), event.jobId(), e);
+                LOG.warnf("event %d of job %s was not sent: %s", event.sequence(), event.jobId(), e);
             }
         }
     }

@@ -56,7 +56,7 @@ public class HotReloadTest {
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch swapped = new CountDownLatch(1);
         worker.sinks().hook(e -> {
-            if (e instanceof JobEvent.Frame f && f.jobId().equals("before") && f.sequence() == 0) {
+            if (e instanceof JobEvent.Frame f && f.jobId().equals("before") && f.sequence() == 1) {
                 running.countDown();
                 await(swapped);
             }
@@ -195,9 +195,10 @@ public class HotReloadTest {
         }
     }
 
-    /** The distinct model versions named by a job's frames and done event. */
+    /** The distinct model versions named by a job's started, frames and done event. */
     private static List<String> versions(List<JobEvent> events) {
-        return events.stream().map(e -> e instanceof JobEvent.Frame f ? f.modelVersion()
+        return events.stream().map(e -> e instanceof JobEvent.Started s ? s.modelVersion()
+                : e instanceof JobEvent.Frame f ? f.modelVersion()
                 : e instanceof JobEvent.Done d ? d.modelVersion() : "(" + e.getClass().getSimpleName() + ")")
                 .distinct().toList();
     }

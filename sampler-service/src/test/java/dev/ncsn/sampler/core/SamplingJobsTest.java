@@ -71,7 +71,16 @@ class SamplingJobsTest {
             assertEquals(i, events.get(i).sequence(), "sequence numbers count from 0 without gaps");
             assertEquals(i == events.size() - 1, events.get(i).terminal(), "exactly one terminal event, last");
         }
-        List<JobEvent.Frame> frames = events.subList(0, events.size() - 1).stream()
+        JobEvent.Started started = assertInstanceOf(JobEvent.Started.class, events.get(0),
+                "a job's first event says it started, before its first step");
+        assertEquals(worker.node().settings().instanceId(), started.worker());
+        assertEquals("v1", started.modelVersion());
+        assertEquals(10, started.levels());
+        assertEquals(3, started.stepsPerLevel());
+        assertEquals(30, started.totalSteps());
+        assertEquals(4, started.count());
+        assertEquals(120, started.evaluations(), "one network evaluation per sample per step");
+        List<JobEvent.Frame> frames = events.subList(1, events.size() - 1).stream()
                 .map(JobEvent.Frame.class::cast).toList();
         // frameEvery 2 with 3 steps per level: step 2 and the level's last step, at each of the ten levels.
         assertEquals(20, frames.size());
@@ -103,8 +112,8 @@ class SamplingJobsTest {
         fixture.generate("gen-denoised", new dev.ncsn.model.contract.SamplingParameters(1, 5L, 1, null, 1, true,
                 null));
         List<JobEvent> events = fixture.awaitTerminal("gen-denoised", TIMEOUT);
-        assertEquals(11, events.size());
-        for (JobEvent e : events.subList(0, 10)) {
+        assertEquals(12, events.size());
+        for (JobEvent e : events.subList(1, 11)) {
             assertNotNull(((JobEvent.Frame) e).denoised());
             assertEquals(8, png(((JobEvent.Frame) e).denoised()).getWidth());
         }
@@ -177,10 +186,10 @@ class SamplingJobsTest {
         try {
             fixture.generate("cancel-1", params(2, 3, 5, 1));
             List<JobEvent> events = fixture.awaitTerminal("cancel-1", TIMEOUT);
-            assertEquals(4, events.size(), events.toString());
-            assertEquals(3, ((JobEvent.Frame) events.get(2)).completedSteps());
-            JobEvent.Cancelled cancelled = assertInstanceOf(JobEvent.Cancelled.class, events.get(3));
-            assertEquals(3, cancelled.sequence());
+            assertEquals(5, events.size(), events.toString());
+            assertEquals(3, ((JobEvent.Frame) events.get(3)).completedSteps());
+            JobEvent.Cancelled cancelled = assertInstanceOf(JobEvent.Cancelled.class, events.get(4));
+            assertEquals(4, cancelled.sequence());
         } finally {
             worker.sinks().hook(e -> { });
         }

@@ -7,14 +7,17 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * What a worker reports about a job on {@link Topics#FRAMES}, keyed by job id. Per job: frames in order (at
- * least one per level), then exactly one terminal event ({@code done}, {@code failed} or {@code cancelled}).
+ * What a worker reports about a job on {@link Topics#FRAMES}, keyed by job id. Per job: {@code started} when a
+ * worker picks the job up, frames in order (at least one per level), then exactly one terminal event
+ * ({@code done}, {@code failed} or {@code cancelled}); a job refused or cancelled before it ran has no
+ * {@code started}.
  * {@code sequence} numbers a job's events from 0; delivery is at least once (a job whose worker died is run
  * again from the start by another worker), so consumers drop an event whose (jobId, sequence) they have seen.
- * The JSON carries {@code "type": "frame" | "done" | "failed" | "cancelled"}.
+ * The JSON carries {@code "type": "started" | "frame" | "done" | "failed" | "cancelled"}.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
+        @JsonSubTypes.Type(value = JobEvent.Started.class, name = "started"),
         @JsonSubTypes.Type(value = JobEvent.Frame.class, name = "frame"),
         @JsonSubTypes.Type(value = JobEvent.Done.class, name = "done"),
         @JsonSubTypes.Type(value = JobEvent.Failed.class, name = "failed"),
@@ -28,7 +31,22 @@ public sealed interface JobEvent {
     Instant at();
 
     default boolean terminal() {
-        return !(this instanceof Frame);
+        return !(this instanceof Frame || this instanceof Started);
+    }
+
+    /**
+     * A worker picked the job up and is about to run its first step: the first event of each run (a re-run after
+     * a worker failure starts with a {@code started} of its own).
+     *
+     * @param worker        the instance that runs the job
+     * @param levels        noise levels
+     * @param stepsPerLevel Langevin steps per level
+     * @param totalSteps    steps planned in all, including NCSNv2's final denoising step when asked for
+     * @param count         samples in the job
+     * @param evaluations   score-network evaluations planned: one per sample per step, count × totalSteps
+     */
+    record Started(String jobId, long sequence, String worker, String modelVersion, int levels, int stepsPerLevel,
+                   int totalSteps, int count, long evaluations, Instant at) implements JobEvent {
     }
 
     /**

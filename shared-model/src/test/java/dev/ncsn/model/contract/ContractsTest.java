@@ -86,6 +86,12 @@ class ContractsTest {
             assertTrue(e.terminal());
         }
         assertFalse(frame.terminal());
+        JobEvent started = new JobEvent.Started("j", 0, "sampler-1", "v1", 10, 100, 1001, 4, 4004, AT);
+        String startedJson = Contracts.encode(started);
+        assertTrue(startedJson.startsWith("{\"type\":\"started\",\"jobId\":\"j\",\"sequence\":0,"
+                + "\"worker\":\"sampler-1\""), startedJson);
+        assertEquals(started, Contracts.decode(startedJson, JobEvent.class));
+        assertFalse(started.terminal(), "a started job goes on");
     }
 
     @Test
