@@ -148,13 +148,22 @@ final class TestBackend {
         }
     }
 
-    /** The worker's sinks: one idempotent producer, as the sampler service's emitters are configured. */
-    private static final class Sinks implements JobEventSink, DeadLetterSink, AutoCloseable {
+    /**
+     * The worker's sinks: one idempotent producer, as the sampler service's emitters are configured, writing the
+     * current trace context into each record's headers as they do.
+     */
+    static final class Sinks implements JobEventSink, DeadLetterSink, AutoCloseable {
 
         private final KafkaProducer<String, String> producer;
         private final SamplerSettings.TopicNames topics;
+        private final io.opentelemetry.api.OpenTelemetry otel;
 
         Sinks(String bootstrap, SamplerSettings.TopicNames topics) {
+            this(bootstrap, topics, io.opentelemetry.api.OpenTelemetry.noop());
+        }
+
+        Sinks(String bootstrap, SamplerSettings.TopicNames topics, io.opentelemetry.api.OpenTelemetry otel) {
+            this.otel = otel;
             this.topics = topics;
             this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                     ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
@@ -175,7 +184,10 @@ final class TestBackend {
 
         private CompletionStage<Void> send(String topic, String key, String value) {
             CompletableFuture<Void> done = new CompletableFuture<>();
-            producer.send(new ProducerRecord<>(topic, key, value), (m, e) -> {
+            ProducerRecord<String, String> record = new ProducerRecord<>(topic, key, value);
+            dev.ncsn.common.trace.KafkaTraceContext.inject(otel, io.opentelemetry.context.Context.current(),
+                    record.headers());
+            producer.send(record, (m, e) -> {
                 if (e == null) {
                     done.complete(null);
                 } else {

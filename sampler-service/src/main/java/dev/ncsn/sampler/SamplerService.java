@@ -10,6 +10,7 @@ import dev.ncsn.common.config.S3Config;
 import dev.ncsn.common.kafka.TopicCreator;
 import dev.ncsn.model.contract.TopicPlan;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -45,6 +46,10 @@ public class SamplerService {
     @Inject
     MeterRegistry registry;
 
+    /** A no-op unless tracing is on ({@code quarkus.otel.sdk.disabled=false}). */
+    @Inject
+    OpenTelemetry otel;
+
     private volatile SamplerNode node;
 
     void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) {
@@ -58,7 +63,7 @@ public class SamplerService {
                 LOG.warnf("could not create the topics (they may be created elsewhere): %s", e.getMessage());
             }
         }
-        node = new SamplerNode(settings, s3.toEndpoint().openModelStore(), sinks, sinks, registry);
+        node = new SamplerNode(settings, s3.toEndpoint().openModelStore(), sinks, sinks, registry, otel);
         node.start();
     }
 

@@ -6,6 +6,7 @@ import dev.ncsn.gateway.kafka.EventFeed;
 import dev.ncsn.model.store.ModelStore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import io.opentelemetry.api.OpenTelemetry;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -44,6 +45,12 @@ public final class GatewayNode implements AutoCloseable {
     private volatile boolean started;
 
     public GatewayNode(GatewaySettings settings, ModelStore store, RequestSink sink, Clock clock) {
+        this(settings, store, sink, clock, OpenTelemetry.noop());
+    }
+
+    /** @param otel traces: each job event read from Kafka gets a span, child of the context in its headers */
+    public GatewayNode(GatewaySettings settings, ModelStore store, RequestSink sink, Clock clock,
+                       OpenTelemetry otel) {
         this.settings = settings;
         this.clock = clock;
         GatewaySettings.Buffer b = settings.buffer();
@@ -51,7 +58,7 @@ public final class GatewayNode implements AutoCloseable {
                 b.retention(), b.idleRetention()), clock);
         String client = "ncsn-gateway-" + settings.replicaId();
         this.feed = new EventFeed(settings.bootstrapServers(), client + "-feed", settings.consumer(),
-                settings.topics(), registry, settings.replay(), clock);
+                settings.topics(), registry, settings.replay(), clock, otel);
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, client + "-admin",
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000",

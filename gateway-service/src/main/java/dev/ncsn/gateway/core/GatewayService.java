@@ -4,6 +4,7 @@ import dev.ncsn.common.config.S3Config;
 import dev.ncsn.gateway.config.GatewayConfig;
 import dev.ncsn.gateway.config.GatewaySettings;
 import dev.ncsn.gateway.kafka.RequestPublisher;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,9 +23,9 @@ public class GatewayService {
     @Singleton
     GatewayNode node(GatewayConfig config, S3Config s3, RequestPublisher publisher,
                      @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
-                     String bootstrapServers) {
+                     String bootstrapServers, OpenTelemetry otel) {
         return new GatewayNode(GatewaySettings.from(config, bootstrapServers), s3.toEndpoint().openModelStore(),
-                publisher, Clock.systemUTC());
+                publisher, Clock.systemUTC(), otel);
     }
 
     void start(@Observes StartupEvent event, GatewayNode node) {

@@ -6,6 +6,11 @@ import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.GenerationRequest;
 import dev.ncsn.model.contract.InpaintingRequest;
 import dev.ncsn.model.contract.JobEvent;
+import dev.ncsn.common.trace.KafkaTraceContext;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -35,6 +40,10 @@ import java.util.Set;
  * <p>At start-up each partition is positioned at the first record of the last {@code replay} (by timestamp), so a
  * restarted replica knows the recent jobs again; partitions that appear later are read from their beginning.
  * The partition lists are re-read every {@value #REFRESH_MILLIS} ms.
+ *
+ * <p>Traces: each job event gets a span ({@code ncsn.gateway.job-event}) whose parent is the context in the
+ * record's headers, the sampler's job span, so the frames stay in the trace of the HTTP request that submitted
+ * the job. A no-op with tracing off.
  */
 public final class EventFeed implements AutoCloseable {
 
@@ -47,6 +56,8 @@ public final class EventFeed implements AutoCloseable {
     private final Duration replay;
     private final Clock clock;
     private final Thread thread;
+    private final OpenTelemetry otel;
+    private final Tracer tracer;
     private final Set<TopicPartition> assigned = new HashSet<>();
     private final Set<String> reportedMissing = new HashSet<>();
     private volatile KafkaConsumer<String, String> consumer;
@@ -57,6 +68,13 @@ public final class EventFeed implements AutoCloseable {
 
     public EventFeed(String bootstrapServers, String clientId, Map<String, String> extra, GatewaySettings.TopicNames topics,
               JobRegistry registry, Duration replay, Clock clock) {
+        this(bootstrapServers, clientId, extra, topics, registry, replay, clock, OpenTelemetry.noop());
+    }
+
+    public EventFeed(String bootstrapServers, String clientId, Map<String, String> extra, GatewaySettings.TopicNames topics,
+              JobRegistry registry, Duration replay, Clock clock, OpenTelemetry otel) {
+        this.otel = otel;
+        this.tracer = otel.getTracer("dev.ncsn.gateway");
         Map<String, Object> p = new HashMap<>();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
@@ -198,7 +216,20 @@ public final class EventFeed implements AutoCloseable {
         recordsRead++;
         try {
             if (r.topic().equals(topics.frames())) {
-                registry.onEvent(Contracts.decode(r.value(), JobEvent.class));
+                JobEvent event = Contracts.decode(r.value(), JobEvent.class);
+                Span span = tracer.spanBuilder("ncsn.gateway.job-event").setSpanKind(SpanKind.CONSUMER)
+                        .setParent(KafkaTraceContext.extract(otel, r.headers()))
+                        .setAttribute("ncsn.job.id", String.valueOf(event.jobId()))
+                        .setAttribute("ncsn.event.type", event.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT))
+                        .setAttribute("ncsn.event.sequence", event.sequence())
+                        .setAttribute("messaging.destination.name", r.topic())
+                        .setAttribute("messaging.kafka.message.offset", r.offset())
+                        .startSpan();
+                try {
+                    registry.onEvent(event);
+                } finally {
+                    span.end();
+                }
             } else if (r.topic().equals(topics.generationRequests())) {
                 GenerationRequest g = Contracts.decode(r.value(), GenerationRequest.class);
                 if (g.jobId() != null) {

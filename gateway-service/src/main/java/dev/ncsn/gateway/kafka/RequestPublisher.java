@@ -7,11 +7,15 @@ import dev.ncsn.model.contract.CancelRequest;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.GenerationRequest;
 import dev.ncsn.model.contract.InpaintingRequest;
+import dev.ncsn.common.trace.KafkaTraceContext;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
 import io.smallrye.reactive.messaging.OutgoingMessageMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -28,7 +32,8 @@ import java.util.concurrent.TimeoutException;
  * Sends jobs and cancels to Kafka through SmallRye emitters (channels {@code generation-requests},
  * {@code inpainting-requests} and {@code cancel-requests}, bound to topics in application.properties), keyed by
  * job id, and waits for Kafka's acknowledgement: a 202 means the job is stored on the request topic. Returns where
- * the record landed, for the queue position.
+ * the record landed, for the queue position. The trace context current at the send (the HTTP request's span)
+ * goes into the record's headers, so the sampler's job span joins the request's trace.
  */
 @ApplicationScoped
 public class RequestPublisher implements RequestSink {
@@ -51,6 +56,10 @@ public class RequestPublisher implements RequestSink {
     @Inject
     GatewayConfig config;
 
+    /** A no-op unless tracing is on ({@code quarkus.otel.sdk.disabled=false}). */
+    @Inject
+    OpenTelemetry otel;
+
     @Override
     public Position send(GenerationRequest request) {
         return send(generations, request.jobId(), Contracts.encode(request));
@@ -69,8 +78,11 @@ public class RequestPublisher implements RequestSink {
     private Position send(Emitter<String> emitter, String key, String json) {
         OutgoingMessageMetadata<RecordMetadata> result = new OutgoingMessageMetadata<>();
         CompletableFuture<Void> acked = new CompletableFuture<>();
+        RecordHeaders headers = new RecordHeaders();
+        KafkaTraceContext.inject(otel, Context.current(), headers);
         Message<String> message = Message.of(json,
-                Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build(), result),
+                Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).withHeaders(headers).build(),
+                        result),
                 () -> {
                     acked.complete(null);
                     return CompletableFuture.completedFuture(null);

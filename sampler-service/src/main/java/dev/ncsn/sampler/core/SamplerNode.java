@@ -8,6 +8,7 @@ import dev.ncsn.sampler.metrics.SamplerMetrics;
 
 import dev.ncsn.model.store.ModelStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import org.jboss.logging.Logger;
 
 import java.util.Map;
@@ -34,11 +35,23 @@ public final class SamplerNode implements AutoCloseable {
     private final SamplingWorker worker;
     private final RequestConsumer consumer;
     private final ControlMessages control;
+    private final JobTraces traces;
     private volatile boolean started;
     private volatile boolean stopped;
 
     public SamplerNode(SamplerSettings settings, ModelStore store, JobEventSink events, DeadLetterSink deadLetters,
                        MeterRegistry registry) {
+        this(settings, store, events, deadLetters, registry, OpenTelemetry.noop());
+    }
+
+    /**
+     * @param otel traces: each job gets a span, child of its request's trace context, and its events are sent
+     *             with that span current (the sinks write it into the records' headers)
+     */
+    public SamplerNode(SamplerSettings settings, ModelStore store, JobEventSink sink, DeadLetterSink deadLetters,
+                       MeterRegistry registry, OpenTelemetry otel) {
+        this.traces = new JobTraces(otel);
+        JobEventSink events = traces.wrap(sink);
         this.settings = settings;
         this.models = new ServedModels(settings.models());
         this.cancels = new RecentCancels(settings.recentCancels());
@@ -48,7 +61,7 @@ public final class SamplerNode implements AutoCloseable {
                 "ncsn-model-reloader-" + settings.instanceId());
         this.worker = new SamplingWorker(settings, events, cancels, metrics);
         this.consumer = new RequestConsumer(settings, models, worker, events, deadLetters, cancels, metrics,
-                models::allLoaded);
+                models::allLoaded, traces);
         this.control = new ControlMessages(cancels, worker, reloader, deadLetters);
     }
 
@@ -108,6 +121,10 @@ public final class SamplerNode implements AutoCloseable {
 
     public ControlMessages control() {
         return control;
+    }
+
+    public JobTraces traces() {
+        return traces;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.ncsn.sampler.kafka;
 import dev.ncsn.sampler.config.SamplerSettings;
 import dev.ncsn.sampler.core.JobEventSink;
 import dev.ncsn.sampler.core.JobRequest;
+import dev.ncsn.sampler.core.JobTraces;
 import dev.ncsn.sampler.core.LiveModel;
 import dev.ncsn.sampler.core.RecentCancels;
 import dev.ncsn.sampler.core.SamplingWorker;
@@ -10,6 +11,7 @@ import dev.ncsn.sampler.core.ServedModel;
 import dev.ncsn.sampler.core.ServedModels;
 import dev.ncsn.sampler.metrics.SamplerMetrics;
 
+import dev.ncsn.common.trace.KafkaTraceContext;
 import dev.ncsn.model.contract.DeadLetter;
 import dev.ncsn.model.contract.JobEvent;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -31,6 +33,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -76,6 +79,7 @@ public final class RequestConsumer implements AutoCloseable {
     private final RecentCancels cancels;
     private final SamplerMetrics metrics;
     private final BooleanSupplier ready;
+    private final JobTraces traces;
     private final Thread thread;
     private final ConcurrentLinkedQueue<JobRequest.RecordPosition> finished = new ConcurrentLinkedQueue<>();
 
@@ -99,6 +103,15 @@ public final class RequestConsumer implements AutoCloseable {
     public RequestConsumer(SamplerSettings settings, ServedModels models, SamplingWorker worker, JobEventSink events,
                            DeadLetterSink deadLetters, RecentCancels cancels, SamplerMetrics metrics,
                            BooleanSupplier ready) {
+        this(settings, models, worker, events, deadLetters, cancels, metrics, ready,
+                new JobTraces(io.opentelemetry.api.OpenTelemetry.noop()));
+    }
+
+    /** @param traces the jobs' spans, started here from the trace context in each request's headers */
+    public RequestConsumer(SamplerSettings settings, ServedModels models, SamplingWorker worker, JobEventSink events,
+                           DeadLetterSink deadLetters, RecentCancels cancels, SamplerMetrics metrics,
+                           BooleanSupplier ready, JobTraces traces) {
+        this.traces = traces;
         this.settings = settings;
         this.models = models;
         this.decoder = new RequestDecoder(settings.topics(), models);
@@ -257,6 +270,9 @@ public final class RequestConsumer implements AutoCloseable {
                 record.key(), record.value());
         JobRequest.RecordPosition position = new JobRequest.RecordPosition(record.topic(), record.partition(),
                 record.offset());
+        traces.read(decoded instanceof RequestDecoder.Invalid bad ? bad.jobId()
+                        : ((RequestDecoder.Valid) decoded).request().jobId(), position,
+                KafkaTraceContext.extract(traces.openTelemetry(), record.headers()), settings.instanceId());
         if (decoded instanceof RequestDecoder.Invalid invalid) {
             refuse(position, record.key(), record.value(), invalid.jobId(), invalid.reason());
         } else {
@@ -264,7 +280,8 @@ public final class RequestConsumer implements AutoCloseable {
             if (cancels.contains(request.jobId())) {
                 LOG.infof("job %s was cancelled before it started", request.jobId());
                 metrics.jobFinished("cancelled");
-                whenStored(events.publish(new JobEvent.Cancelled(request.jobId(), 0, Instant.now())), position);
+                whenStored(events.publish(new JobEvent.Cancelled(request.jobId(), 0, Instant.now())), position,
+                        request.jobId(), "cancelled");
             } else {
                 backlog.addLast(request);
             }
@@ -278,7 +295,7 @@ public final class RequestConsumer implements AutoCloseable {
             if (cancels.contains(request.jobId())) {
                 metrics.jobFinished("cancelled");
                 whenStored(events.publish(new JobEvent.Cancelled(request.jobId(), 0, Instant.now())),
-                        request.position());
+                        request.position(), request.jobId(), "cancelled");
                 continue;
             }
             LiveModel slot = models.slot(request.model()).orElseThrow();
@@ -287,7 +304,7 @@ public final class RequestConsumer implements AutoCloseable {
                 // Not reachable while the consumer only joins once every model is loaded; kept as a clear failure.
                 metrics.jobFinished("failed");
                 whenStored(events.publish(new JobEvent.Failed(request.jobId(), 0, "model " + request.model()
-                        + " has no live version", Instant.now())), request.position());
+                        + " has no live version", Instant.now())), request.position(), request.jobId(), "failed");
                 continue;
             }
             JobRequest.Prepared prepared;
@@ -298,7 +315,10 @@ public final class RequestConsumer implements AutoCloseable {
                 refuse(request.position(), request.key(), request.rawValue(), request.jobId(), e.getMessage());
                 continue;
             }
-            worker.submit(request, lease, prepared, (r, outcome) -> finished.add(r.position()));
+            worker.submit(request, lease, prepared, (r, outcome) -> {
+                finished.add(r.position());
+                traces.ended(r.jobId(), outcome.name().toLowerCase(Locale.ROOT));
+            });
         }
     }
 
@@ -310,11 +330,13 @@ public final class RequestConsumer implements AutoCloseable {
                 position.offset(), key, value, reason, SamplerSettings.SERVICE, Instant.now())).toCompletableFuture();
         CompletableFuture<Void> failed = jobId == null ? CompletableFuture.completedFuture(null)
                 : events.publish(new JobEvent.Failed(jobId, 0, reason, Instant.now())).toCompletableFuture();
-        whenStored(CompletableFuture.allOf(letter, failed), position);
+        whenStored(CompletableFuture.allOf(letter, failed), position, jobId, "invalid");
     }
 
-    private void whenStored(java.util.concurrent.CompletionStage<Void> stored, JobRequest.RecordPosition position) {
+    private void whenStored(java.util.concurrent.CompletionStage<Void> stored, JobRequest.RecordPosition position,
+                            String jobId, String outcome) {
         stored.whenComplete((ok, error) -> {
+            traces.ended(jobId, outcome);
             if (error == null) {
                 finished.add(position);
             } else {
@@ -442,6 +464,7 @@ public final class RequestConsumer implements AutoCloseable {
                 }
             }
             worker.abandon(r -> gone.contains(new TopicPartition(r.position().topic(), r.position().partition())));
+            traces.left(p -> gone.contains(new TopicPartition(p.topic(), p.partition())));
         }
     }
 }
