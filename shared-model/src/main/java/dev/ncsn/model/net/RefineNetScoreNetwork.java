@@ -24,15 +24,16 @@ import static dev.ncsn.model.net.Ops.pt;
  * its parameters, and the forward pass. The families differ in the layout's normalisations and in what they do with
  * the output ({@link NcsnScoreNetwork}: nothing; {@link NcsnV2ScoreNetwork}: divide by σ).
  *
- * <p>Input pixels in [0, 1] are mapped to [−1, 1]. Levels come per sample, so one batch may mix noise levels. Every operation works per sample, so a sample's output
- * depends on the rest of its batch only through floating-point rounding of torch's batched kernels: with the same
- * batch size and position the result is bit for bit the same whatever the other samples and levels are; across batch
- * sizes it may differ in the last bits (about 1e-6 of the output scale, measured on 2 CPU threads): a batch of one
- * takes different convolution kernels than larger batches, and elementwise kernels switch between vectorised and
- * scalar code at thread-split and tail boundaries (in tests, samples of even-sized batches from 2 to 64 agreed bit
- * for bit, while a lone sample and some positions of a batch of 33 did not).
+ * <p>Input pixels in [0, 1] are mapped to [−1, 1]. Levels come per sample, so one batch may mix noise levels. Every
+ * operation works per sample, so a sample's output depends on the rest of its batch only through floating-point
+ * rounding of torch's batched kernels: with the same batch size and position the result is bit for bit the same
+ * whatever the other samples and levels are; across batch sizes it may differ in the last bits (about 1e-6 of the
+ * output scale, measured on 2 CPU threads): a batch of one takes different convolution kernels than larger batches,
+ * and elementwise kernels switch between vectorised and scalar code at thread-split and tail boundaries (in tests,
+ * samples of even-sized batches from 2 to 64 agreed bit for bit, while a lone sample and some positions of a batch
+ * of 33 did not).
  *
- * <p>Parameters belong to the manager given to {@link #create}; every array a forward pass makes is attached to
+ * <p>Parameters belong to the manager the network was created in; every array a forward pass makes is attached to
  * the manager of its input x, and all but the returned score are released before {@link #score} returns.
  * The network is safe to use from several threads at once as long as nobody updates the parameters meanwhile.
  */
