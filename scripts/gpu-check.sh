@@ -62,6 +62,8 @@ if [[ -z "$torch_lib" ]]; then
     [[ -f "$d/libtorch.so" ]] && torch_lib="$d" && break
   done
 fi
+# The real directory: the wheel's libraries find the nvidia-* wheels' CUDA libraries through $ORIGIN-relative paths.
+[[ -n "$torch_lib" ]] && torch_lib="$(readlink -f "$torch_lib")"
 [[ -n "$torch_lib" && -f "$torch_lib/libtorch.so" ]] || fail_setup "no libtorch found (set PYTORCH_LIBRARY_PATH to a libtorch lib/ directory, or install torch $torch_want with CUDA for $python)"
 if [[ -z "$torch_version" && -f "$torch_lib/../build-version" ]]; then
   torch_version="$(cat "$torch_lib/../build-version")"   # a libtorch zip, e.g. 2.7.1+cu128
