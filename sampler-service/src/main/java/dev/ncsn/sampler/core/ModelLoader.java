@@ -9,7 +9,7 @@ import dev.ncsn.model.checkpoint.CheckpointException;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.checkpoint.LoadedCheckpoint;
 import dev.ncsn.model.net.Architecture;
-import dev.ncsn.model.net.NcsnScoreNetwork;
+import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.store.ModelStore;
 
 import java.util.Arrays;
@@ -70,10 +70,9 @@ public final class ModelLoader {
         NoiseSchedule schedule = manifest.schedule();
         LoadedCheckpoint checkpoint = store.fetch(model, version, architecture, schedule);
         NDManager manager = NDManager.newBaseManager(device);
-        NcsnScoreNetwork network = null;
+        TrainableScoreModel network = null;
         try {
-            network = NcsnScoreNetwork.create(architecture, schedule, manager, 0L);
-            checkpoint.loadInto(network, architecture);
+            network = checkpoint.newNetwork(manager);
             warmUp(network, manager, model + "/" + version);
             return new ServedModel(checkpoint.manifest(), manager, network);
         } catch (RuntimeException e) {
@@ -100,7 +99,7 @@ public final class ModelLoader {
     }
 
     /** One forward pass with a sample at every level: compiles kernels and refuses networks that give NaN or ∞. */
-    static void warmUp(NcsnScoreNetwork network, NDManager manager, String what) {
+    static void warmUp(TrainableScoreModel network, NDManager manager, String what) {
         int levels = network.schedule().levels();
         Shape sample = network.sampleShape();
         long[] dims = new long[sample.dimension() + 1];

@@ -3,7 +3,7 @@ package dev.ncsn.sampler.core;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
-import dev.ncsn.model.net.NcsnScoreNetwork;
+import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.sampling.AnnealedLangevinSampler;
 
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,12 +24,12 @@ public final class ServedModel {
     private final String version;
     private final CheckpointManifest manifest;
     private final NDManager manager;
-    private final NcsnScoreNetwork network;
+    private final TrainableScoreModel network;
     private final AnnealedLangevinSampler sampler;
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean closed;
 
-    ServedModel(CheckpointManifest manifest, NDManager manager, NcsnScoreNetwork network) {
+    ServedModel(CheckpointManifest manifest, NDManager manager, TrainableScoreModel network) {
         this.model = manifest.modelName();
         this.version = manifest.versionId();
         this.manifest = manifest;
@@ -55,7 +55,7 @@ public final class ServedModel {
         return manager;
     }
 
-    public NcsnScoreNetwork network() {
+    public TrainableScoreModel network() {
         return network;
     }
 
