@@ -202,6 +202,10 @@ public final class SamplerMetrics {
         return snapshots.count();
     }
 
+    public double snapshotFailures() {
+        return snapshotFailures.count();
+    }
+
     public double snapshotBytes() {
         return snapshotSize.totalAmount();
     }

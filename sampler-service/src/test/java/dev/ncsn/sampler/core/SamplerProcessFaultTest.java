@@ -37,8 +37,8 @@ class SamplerProcessFaultTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
     private static final Duration INTERVAL = Duration.ofSeconds(1);
-    private static final int JOBS = 3;
-    private static final int STEPS_PER_LEVEL = 30; // 300 steps, a frame each: done is event 300
+    private static final int JOBS = 2;
+    private static final int STEPS_PER_LEVEL = 12; // 120 steps, a frame each: done is event 120
 
     @Test
     void killMinus9OfAWorkerHoldingRunningJobs(LocalInfrastructure infra) throws Exception {
@@ -146,8 +146,8 @@ class SamplerProcessFaultTest {
             fixture.generate(job, params(2, 500 + i, STEPS_PER_LEVEL, 1));
         }
         // Mid-job, with a snapshot of every job stored.
-        HotReloadTest.awaitTrue(() -> jobs.stream().allMatch(j -> progress(fixture, j) >= 100
-                && fixture.store.exists(S3SnapshotStore.key(j))), "every job past step 100 with a snapshot");
+        HotReloadTest.awaitTrue(() -> jobs.stream().allMatch(j -> progress(fixture, j) >= 40
+                && fixture.store.exists(S3SnapshotStore.key(j))), "every job past step 40 with a snapshot");
         assertTrue(jobs.stream().allMatch(j -> progress(fixture, j) < 10 * STEPS_PER_LEVEL), "still running");
         return new Run(jobs, owner, owner == a ? b : a);
     }
