@@ -128,16 +128,15 @@ public final class Job {
      * must end, so it is applied, and numbered after the last event sent ({@code lastSequence + 1}), so that SSE
      * clients and {@code Last-Event-ID} resumption see it too. Returns the change in buffered bytes.
      */
-    public synchronized long onEvent(JobEvent event, StreamEvent out, int framesPerJob, Instant now) {
+    public synchronized long onEvent(JobEvent event, StreamEvent received, int framesPerJob, Instant now) {
         if (terminal != null) {
             return 0;
         }
-        if (event.sequence() <= lastSequence) {
-            if (!event.terminal()) {
-                return 0;
-            }
-            out = new StreamEvent(lastSequence + 1, out.name(), out.level(), out.data());
+        if (event.sequence() <= lastSequence && !event.terminal()) {
+            return 0;
         }
+        StreamEvent out = event.sequence() > lastSequence ? received
+                : new StreamEvent(lastSequence + 1, received.name(), received.level(), received.data());
         lastSequence = out.id();
         updatedAt = now;
         long before = bytes;
