@@ -222,6 +222,21 @@ public final class SamplingWorker implements AutoCloseable {
     }
 
     /**
+     * Waits (up to {@code timeout}) until every event sent so far is acknowledged, so that events a next owner
+     * sends come after them on the topic. Returns whether that happened in time.
+     */
+    public boolean awaitSent(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (pendingFrames.get() > 0 || pendingTerminals.get() > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            sleep(5);
+        }
+        return true;
+    }
+
+    /**
      * Graceful hand-over: admits nothing new, writes every running job down at the step it has reached, stops
      * sampling and waits (up to {@code grace}) for the snapshots and for terminal events already under way to be
      * stored. The jobs stay uncommitted, so their partitions' next owner resumes them from the snapshots.

@@ -544,6 +544,9 @@ public final class RequestConsumer implements AutoCloseable {
                     if (n > 0 && !snapshots.flush(REVOKE_SNAPSHOT_TIMEOUT)) {
                         LOG.warnf("the snapshots of %d revoked jobs were not all stored in time", n);
                     }
+                    if (n > 0 && !worker.awaitSent(Duration.ofSeconds(5))) {
+                        LOG.warnf("events of the %d revoked jobs are still unacknowledged", n);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (Exception e) {

@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.MemberDescription;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -111,6 +112,77 @@ class SamplerProcessFaultTest {
                     .orElseThrow(() -> new AssertionError("no METRICS line:\n" + run.owner.output()));
             System.out.println("FAULT {\"case\":\"SIGTERM\",\"firstResumedEventSeconds\":" + recovery
                     + ",\"stoppedWorker\":" + metrics.substring("METRICS ".length()) + "}");
+        }
+    }
+
+    @Test
+    void aWorkerJoiningMidLoadTakesPartitionsWithoutAnyJobRunningTwice(LocalInfrastructure infra) throws Exception {
+        try (SamplerFixture fixture = new SamplerFixture(infra, 2); Workers workers = new Workers(fixture)) {
+            fixture.publish("v1", 1);
+            WorkerProcess a = workers.start("up-a");
+            a.awaitReady();
+            HotReloadTest.awaitTrue(() -> owners(fixture).size() == 4, "the first worker owns all four partitions");
+            // One job on each request partition: whichever partitions move to the new worker, jobs move with them.
+            BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+            BufferedImage mask = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < 8; y++) {
+                for (int x = 0; x < 8; x++) {
+                    image.getRaster().setSample(x, y, 0, (x * 31 + y * 7) % 256);
+                    mask.getRaster().setSample(x, y, 0, x >= 4 ? 255 : 0);
+                }
+            }
+            String img = SamplingJobsTest.base64(image);
+            String msk = SamplingJobsTest.base64(mask);
+            List<String> jobs = new ArrayList<>();
+            for (int p = 0; p < 2; p++) {
+                String gen = keyFor("up-gen-" + p, p, 2);
+                String inp = keyFor("up-inp-" + p, p, 2);
+                jobs.add(gen);
+                jobs.add(inp);
+                fixture.generate(gen, params(1, 800 + p, STEPS_PER_LEVEL, 1));
+                fixture.inpaint(inp, params(1, 900 + p, STEPS_PER_LEVEL, 1), img, msk);
+            }
+            HotReloadTest.awaitTrue(() -> jobs.stream().allMatch(j -> progress(fixture, j) >= 20), "all jobs running");
+            WorkerProcess b = workers.start("up-b");
+            b.awaitReady();
+            HotReloadTest.awaitTrue(() -> owners(fixture).values().stream().distinct().count() == 2,
+                    "the partitions are shared by both workers");
+            for (String job : jobs) {
+                List<JobEvent> events = fixture.awaitTerminal(job, TIMEOUT);
+                assertEquals(LongStream.rangeClosed(0, 10L * STEPS_PER_LEVEL).boxed().toList(),
+                        events.stream().map(JobEvent::sequence).toList(),
+                        job + ": never on two workers at once: no event repeated, none missing");
+                assertInstanceOf(JobEvent.Done.class, events.get(events.size() - 1));
+            }
+            long moved = b.output().lines().filter(l -> l.contains(" resumes at step ")).count();
+            assertTrue(moved >= 1, "jobs of the moved partitions continued on the new worker:\n" + b.output());
+            for (int p = 0; p < 2; p++) {
+                fixture.generate("ref-gen-" + p, params(1, 800 + p, STEPS_PER_LEVEL, 1));
+                fixture.inpaint("ref-inp-" + p, params(1, 900 + p, STEPS_PER_LEVEL, 1), img, msk);
+            }
+            for (int p = 0; p < 2; p++) {
+                assertEquals(done(fixture, "ref-gen-" + p).images(), done(fixture, jobs.get(2 * p)).images());
+                assertEquals(done(fixture, "ref-inp-" + p).images(), done(fixture, jobs.get(2 * p + 1)).images());
+            }
+            System.out.println("FAULT {\"case\":\"scale-up\",\"jobs\":" + jobs.size() + ",\"movedJobs\":" + moved
+                    + "}");
+        }
+    }
+
+    private static JobEvent.Done done(SamplerFixture fixture, String job) {
+        List<JobEvent> events = fixture.awaitTerminal(job, TIMEOUT);
+        return assertInstanceOf(JobEvent.Done.class, events.get(events.size() - 1));
+    }
+
+    /** A job id starting with prefix that Kafka's default partitioner puts on that partition. */
+    private static String keyFor(String prefix, int partition, int partitions) {
+        for (int i = 0; ; i++) {
+            String key = prefix + "-" + i;
+            int p = org.apache.kafka.common.utils.Utils.toPositive(
+                    org.apache.kafka.common.utils.Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+            if (p == partition) {
+                return key;
+            }
         }
     }
 
