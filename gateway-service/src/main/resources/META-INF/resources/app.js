@@ -16,9 +16,10 @@ $('save-key').addEventListener('click', () => {
   refreshJobs();
 });
 
-function withKey(url) {
-  if (!apiKey) return url;
-  return url + (url.includes('?') ? '&' : '?') + 'api_key=' + encodeURIComponent(apiKey);
+// The key goes in a header only. An EventSource and a download link cannot set headers: they use the job's links,
+// which carry a short-lived token for that job's stream and result when the gateway has keys.
+function withParam(url, param) {
+  return url + (url.includes('?') ? '&' : '?') + param;
 }
 
 async function api(path, options = {}) {
@@ -92,7 +93,7 @@ async function submit(path, body, button) {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
     });
-    watch(job.id);
+    watch(job.id, job.links);
     refreshJobs();
   } catch (e) {
     showError(e.message);
@@ -134,12 +135,23 @@ function setStatus(status) {
   $('job-status').className = 'status ' + status;
 }
 
-function watch(jobId) {
+async function watch(jobId, links) {
   if (source) source.close();
+  source = null;
   window.ncsn.job = jobId;
   window.ncsn.events = [];
   resetViewer(jobId);
-  source = new EventSource(withKey('/v1/jobs/' + encodeURIComponent(jobId) + '/frames'));
+  if (!links) {
+    try {
+      links = (await api('/v1/jobs/' + encodeURIComponent(jobId))).links;
+    } catch (e) {
+      showError(e.message);
+      return;
+    }
+  }
+  if (window.ncsn.job !== jobId) return;
+  const token = new URL(links.frames, location.href).searchParams.get('token');
+  source = new EventSource(links.frames);
   const mine = source;
   source.addEventListener('frame', (e) => {
     const f = JSON.parse(e.data);
@@ -165,7 +177,9 @@ function watch(jobId) {
     $('progress').value = 1;
     $('live').src = d.image;
     $('frame-version').textContent = 'version ' + d.modelVersion;
-    $('download').href = withKey(d.result + '?download=true');
+    // The result opens with the same token as the stream.
+    const href = token ? withParam(d.result, 'token=' + encodeURIComponent(token)) : d.result;
+    $('download').href = withParam(href, 'download=true');
     $('download').hidden = false;
     $('cancel').hidden = true;
     refreshJobs();
@@ -243,7 +257,7 @@ async function refreshJobs() {
     const actions = document.createElement('td');
     const watchButton = document.createElement('button');
     watchButton.textContent = 'Watch';
-    watchButton.addEventListener('click', () => watch(j.id));
+    watchButton.addEventListener('click', () => watch(j.id, j.links));
     actions.appendChild(watchButton);
     if (j.status === 'queued' || j.status === 'running') {
       const c = document.createElement('button');
@@ -255,7 +269,7 @@ async function refreshJobs() {
     if (j.status === 'done') {
       const a = document.createElement('a');
       a.textContent = 'PNG';
-      a.href = withKey('/v1/jobs/' + encodeURIComponent(j.id) + '/result.png?download=true');
+      a.href = withParam(j.links.result, 'download=true');
       a.setAttribute('download', '');
       actions.appendChild(document.createTextNode(' '));
       actions.appendChild(a);

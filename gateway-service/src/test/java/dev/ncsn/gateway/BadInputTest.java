@@ -107,6 +107,25 @@ class BadInputTest {
     }
 
     @Test
+    void boundsOnFramesWorkAndImageSize() {
+        problem(generate("{\"count\": 1, \"stepsPerLevel\": 1000, \"frameEvery\": 1}"), 422, "invalid-request",
+                "frameEvery must be at least 20 with 1000 steps per level (at most 50 frames per level)");
+        problem(generate("{\"count\": 64, \"stepsPerLevel\": 1000}"), 422, "invalid-request",
+                "count × stepsPerLevel must be at most 32000");
+        HttpResponse<String> huge = http().postJson("/v1/inpaintings", "{\"count\": 1, \"image\": \""
+                + "A".repeat(5 * 1024 * 1024) + "\"}");
+        problem(huge, 413, "body-too-large", "the limit is 4194304");
+        // A few kB declaring 46,000 × 46,000 pixels: refused from its header, before a 2 GB raster is allocated.
+        byte[] bomb = TestImages.declaredPng(46_000, 46_000);
+        String mask = TestImages.base64(TestImages.png(TestImages.rightHalf(SIZE)));
+        problem(inpaint(TestImages.base64(bomb), mask), 422, "invalid-request",
+                "image is 46000×46000 pixels; the model takes 28×28");
+        problem(http().postMultipart("/v1/inpaintings", Http.parts("count", "1", "image",
+                TestImages.png(TestImages.pattern(SIZE)), "mask", bomb)), 422, "invalid-request",
+                "mask is 46000×46000 pixels");
+    }
+
+    @Test
     void imagesAndMasksOfTheWrongSizeOrFormat() {
         String image = TestImages.base64(TestImages.png(TestImages.pattern(SIZE)));
         String mask = TestImages.base64(TestImages.png(TestImages.rightHalf(SIZE)));

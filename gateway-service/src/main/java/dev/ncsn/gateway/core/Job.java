@@ -38,6 +38,7 @@ public final class Job {
     private Integer count;
     private Integer stepsPerLevel;
     private Instant submittedAt;
+    private String owner;
     private String requestTopic;
     private int requestPartition = -1;
     private long requestOffset = -1;
@@ -97,6 +98,11 @@ public final class Job {
         return requestPartition == partition && topic.equals(requestTopic);
     }
 
+    /** The name of the key that submitted the job through this replica, or null. */
+    public synchronized String owner() {
+        return owner;
+    }
+
     public synchronized long requestOffset() {
         return requestOffset;
     }
@@ -108,6 +114,7 @@ public final class Job {
         count = count == null ? r.count() : count;
         stepsPerLevel = stepsPerLevel == null ? r.stepsPerLevel() : stepsPerLevel;
         submittedAt = submittedAt == null ? r.submittedAt() : submittedAt;
+        owner = owner == null ? r.owner() : owner;
         if (r.offset() >= 0) {
             requestTopic = r.topic();
             requestPartition = r.partition();
