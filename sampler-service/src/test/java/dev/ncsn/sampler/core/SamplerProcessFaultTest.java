@@ -40,6 +40,8 @@ class SamplerProcessFaultTest {
     private static final Duration INTERVAL = Duration.ofSeconds(1);
     private static final int JOBS = 2;
     private static final int STEPS_PER_LEVEL = 12; // 120 steps, a frame each: done is event 120
+    /** The scale-up case: jobs long enough to be still running when the new worker has started. */
+    private static final int LONG_STEPS_PER_LEVEL = 50;
 
     @Test
     void killMinus9OfAWorkerHoldingRunningJobs(LocalInfrastructure infra) throws Exception {
@@ -139,26 +141,31 @@ class SamplerProcessFaultTest {
                 String inp = keyFor("up-inp-" + p, p, 2);
                 jobs.add(gen);
                 jobs.add(inp);
-                fixture.generate(gen, params(1, 800 + p, STEPS_PER_LEVEL, 1));
-                fixture.inpaint(inp, params(1, 900 + p, STEPS_PER_LEVEL, 1), img, msk);
+                fixture.generate(gen, params(1, 800 + p, LONG_STEPS_PER_LEVEL, 1));
+                fixture.inpaint(inp, params(1, 900 + p, LONG_STEPS_PER_LEVEL, 1), img, msk);
             }
-            HotReloadTest.awaitTrue(() -> jobs.stream().allMatch(j -> progress(fixture, j) >= 20), "all jobs running");
+            HotReloadTest.awaitTrue(() -> jobs.stream().allMatch(j -> progress(fixture, j) >= 1), "all jobs running");
             WorkerProcess b = workers.start("up-b");
             b.awaitReady();
             HotReloadTest.awaitTrue(() -> owners(fixture).values().stream().distinct().count() == 2,
                     "the partitions are shared by both workers");
             for (String job : jobs) {
                 List<JobEvent> events = fixture.awaitTerminal(job, TIMEOUT);
-                assertEquals(LongStream.rangeClosed(0, 10L * STEPS_PER_LEVEL).boxed().toList(),
+                assertEquals(LongStream.rangeClosed(0, 10L * LONG_STEPS_PER_LEVEL).boxed().toList(),
                         events.stream().map(JobEvent::sequence).toList(),
                         job + ": never on two workers at once: no event repeated, none missing");
                 assertInstanceOf(JobEvent.Done.class, events.get(events.size() - 1));
             }
-            long moved = b.output().lines().filter(l -> l.contains(" resumes at step ")).count();
-            assertTrue(moved >= 1, "jobs of the moved partitions continued on the new worker:\n" + b.output());
-            for (int p = 0; p < 2; p++) {
-                fixture.generate("ref-gen-" + p, params(1, 800 + p, STEPS_PER_LEVEL, 1));
-                fixture.inpaint("ref-inp-" + p, params(1, 900 + p, STEPS_PER_LEVEL, 1), img, msk);
+            b.process.destroy(); // its METRICS line says how many jobs it took over
+            assertTrue(b.process.waitFor(60, TimeUnit.SECONDS));
+            String metrics = b.output().lines().filter(l -> l.startsWith("METRICS ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no METRICS line:\n" + b.output()));
+            double moved = ((Number) dev.ncsn.model.contract.Contracts.decode(metrics.substring("METRICS ".length()),
+                    Map.class).get("jobsResumed")).doubleValue();
+            assertTrue(moved >= 1, "jobs of the moved partitions continued on the new worker from snapshots");
+            for (int p = 0; p < 2; p++) { // on the first worker, which owns every partition again
+                fixture.generate("ref-gen-" + p, params(1, 800 + p, LONG_STEPS_PER_LEVEL, 1));
+                fixture.inpaint("ref-inp-" + p, params(1, 900 + p, LONG_STEPS_PER_LEVEL, 1), img, msk);
             }
             for (int p = 0; p < 2; p++) {
                 assertEquals(done(fixture, "ref-gen-" + p).images(), done(fixture, jobs.get(2 * p)).images());
@@ -311,7 +318,8 @@ class SamplerProcessFaultTest {
             LocalInfrastructure infra = fixture.infra;
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), "-Xss4m", "-Djava.awt.headless=true"));
+                    "-cp", System.getProperty("java.class.path"), "-Xss4m", "-Djava.awt.headless=true",
+                    "-Djava.util.logging.manager=org.jboss.logmanager.LogManager"));
             for (String p : List.of("ai.djl.offline", "ai.djl.pytorch.graph_optimizer", "ai.djl.pytorch.num_threads",
                     "ai.djl.pytorch.num_interop_threads")) {
                 if (System.getProperty(p) != null) {
