@@ -26,7 +26,7 @@ public record SamplerType(String name, String summary, List<SamplerOption> optio
      */
     public Sampler create(Map<String, ?> given) {
         Map<String, Object> values = new LinkedHashMap<>();
-        Map<String, ?> rest = given == null ? Map.of() : new LinkedHashMap<>(given);
+        Map<String, Object> rest = given == null ? new LinkedHashMap<>() : new LinkedHashMap<>(given);
         for (SamplerOption option : options) {
             Object v = rest.remove(option.name());
             values.put(option.name(), v == null ? option.defaultValue() : option.parse(name, v));
