@@ -1,5 +1,11 @@
 package dev.ncsn.gateway;
 
+import dev.ncsn.gateway.core.Job;
+import dev.ncsn.gateway.core.JobRegistry;
+import dev.ncsn.gateway.core.JobStatus;
+import dev.ncsn.gateway.core.StreamEvent;
+import dev.ncsn.gateway.kafka.EventFeed;
+import dev.ncsn.gateway.config.GatewaySettings;
 import dev.ncsn.infra.InfrastructureExtension;
 import dev.ncsn.infra.LocalInfrastructure;
 import dev.ncsn.model.contract.Contracts;
@@ -33,28 +39,9 @@ import static org.junit.jupiter.api.Assertions.*;
 class EventFeedTest {
 
 
-    private static GatewayConfig.TopicNames topics(String prefix) {
-        return new GatewayConfig.TopicNames() {
-            @Override
-            public String generationRequests() {
-                return prefix + "ncsn.generation-requests";
-            }
-
-            @Override
-            public String inpaintingRequests() {
-                return prefix + "ncsn.inpainting-requests";
-            }
-
-            @Override
-            public String frames() {
-                return prefix + "ncsn.frames";
-            }
-
-            @Override
-            public String control() {
-                return prefix + "ncsn.control";
-            }
-        };
+    private static GatewaySettings.TopicNames topics(String prefix) {
+        return new GatewaySettings.TopicNames(prefix + "ncsn.generation-requests", prefix + "ncsn.inpainting-requests",
+                prefix + "ncsn.frames", prefix + "ncsn.control");
     }
 
     private static JobRegistry registry() {
@@ -75,7 +62,7 @@ class EventFeedTest {
     @Test
     void everyReplicaSeesEveryJobAndALateReplicaCatchesUp(LocalInfrastructure infra) throws Exception {
         String prefix = "feed-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-        GatewayConfig.TopicNames names = topics(prefix);
+        GatewaySettings.TopicNames names = topics(prefix);
         infra.createTopic(names.generationRequests(), 3, Map.of());
         infra.createTopic(names.inpaintingRequests(), 3, Map.of());
         infra.createTopic(names.frames(), 3, Map.of());

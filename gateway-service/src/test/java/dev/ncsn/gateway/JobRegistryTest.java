@@ -1,5 +1,10 @@
 package dev.ncsn.gateway;
 
+import dev.ncsn.gateway.core.Job;
+import dev.ncsn.gateway.core.JobRegistry;
+import dev.ncsn.gateway.core.JobStatus;
+import dev.ncsn.gateway.core.StreamEvent;
+import dev.ncsn.gateway.core.EventData;
 import dev.ncsn.model.contract.JobEvent;
 import org.junit.jupiter.api.Test;
 

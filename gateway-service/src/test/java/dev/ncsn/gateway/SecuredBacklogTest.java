@@ -1,5 +1,6 @@
 package dev.ncsn.gateway;
 
+import dev.ncsn.common.api.Problem;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ncsn.infra.InfrastructureTestResource;
 import io.quarkus.test.common.ResourceArg;

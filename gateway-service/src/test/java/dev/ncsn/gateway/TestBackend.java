@@ -11,11 +11,12 @@ import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.net.NcsnScoreNetwork;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;
-import dev.ncsn.sampler.DeadLetterSink;
-import dev.ncsn.sampler.JobEventSink;
-import dev.ncsn.sampler.SamplerNode;
-import dev.ncsn.sampler.SamplerSettings;
-import dev.ncsn.sampler.TopicSetup;
+import dev.ncsn.common.kafka.TopicCreator;
+import dev.ncsn.model.contract.TopicPlan;
+import dev.ncsn.sampler.config.SamplerSettings;
+import dev.ncsn.sampler.core.JobEventSink;
+import dev.ncsn.sampler.core.SamplerNode;
+import dev.ncsn.sampler.kafka.DeadLetterSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -59,7 +60,8 @@ final class TestBackend {
             return;
         }
         SamplerSettings.TopicNames topics = SamplerSettings.TopicNames.defaults();
-        TopicSetup.createMissing(infra.kafkaBootstrapServers(), topics, 2, 3_600_000L, (short) 1);
+        TopicCreator.createMissing(infra.kafkaBootstrapServers(),
+                TopicPlan.standard(topics.toPlanNames(), 2, Duration.ofHours(1)), (short) 1);
         SamplerSettings d = SamplerSettings.defaults(infra.kafkaBootstrapServers(), "ncsn-sampler", "gateway-test-worker",
                 topics, List.of(MODEL));
         SamplerSettings settings = new SamplerSettings(d.bootstrapServers(), d.groupId(), d.instanceId(), topics,
@@ -157,7 +159,7 @@ final class TestBackend {
             this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                     ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
                     ProducerConfig.LINGER_MS_CONFIG, "0",
-                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(TopicSetup.MAX_MESSAGE_BYTES)),
+                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(TopicPlan.MAX_MESSAGE_BYTES)),
                     new StringSerializer(), new StringSerializer());
         }
 

@@ -5,6 +5,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -50,8 +51,16 @@ class WebPageTest {
 
     @BeforeAll
     static void browser() throws IOException {
-        assertTrue(CHROMIUM.canExecute() && CHROMEDRIVER.canExecute(), "the page test needs Debian's chromium and "
-                + "chromium-driver: bash scripts/install-system-packages.sh --tests");
+        boolean browser = CHROMIUM.canExecute() && CHROMEDRIVER.canExecute();
+        String install = "the page test needs Debian's chromium and chromium-driver: "
+                + "bash scripts/install-system-packages.sh --tests";
+        // A machine with only Java 17 skips the page test and says why; CI (CI=true, after .ci/run installed the
+        // browser) must run it, so there a missing browser fails.
+        if (!browser && !"true".equalsIgnoreCase(System.getenv("CI"))) {
+            System.err.println("WebPageTest skipped: " + install);
+            Assumptions.abort(install);
+        }
+        assertTrue(browser, install);
         TestBackend.start();
         profile = Files.createTempDirectory("ncsn-chromium-");
         ChromeOptions options = new ChromeOptions();

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.data.ByteDataset;
 import dev.ncsn.model.net.Architecture;
-import dev.ncsn.model.net.NcsnScoreNetwork;
+import dev.ncsn.model.TrainableScoreModel;
+import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.sampling.AnnealedLangevinSampler;
 import dev.ncsn.model.sampling.FrameListener;
 import dev.ncsn.model.sampling.LangevinChain;
@@ -58,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
         double trainCpu;
         double loadBefore = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         try (NDManager manager = NDManager.newBaseManager();
-             NcsnScoreNetwork net = NcsnScoreNetwork.create(arch, NoiseSchedule.IMAGES, manager, 0)) {
+             TrainableScoreModel net = ScoreNetworks.create(arch, NoiseSchedule.images(arch.levels()), manager, 0)) {
             var sampler = new AnnealedLangevinSampler(net);
             LangevinChain chain = sampler.chain(SamplingSpec.images(batch, 1).withStepsPerLevel(steps + 2),
                     null, FrameListener.NONE);

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.ncsn.model.checkpoint.Checkpoint;
 import dev.ncsn.model.checkpoint.LoadedCheckpoint;
 import dev.ncsn.model.image.ImageGrid;
-import dev.ncsn.model.net.NcsnScoreNetwork;
+import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.sampling.AnnealedLangevinSampler;
 import dev.ncsn.model.sampling.SamplingSpec;
 import picocli.CommandLine.Command;
@@ -50,8 +50,7 @@ final class SampleCommand implements Callable<Integer> {
         SamplingSpec spec = SamplingSpec.images(count, seed).withStepsPerLevel(stepsPerLevel).withEpsilon(stepSize)
                 .withFinalDenoise(finalDenoise).withFrameEvery(1);
         try (NDManager manager = NDManager.newBaseManager();
-             NcsnScoreNetwork net = NcsnScoreNetwork.create(manifest.architecture(), manifest.schedule(), manager, 0)) {
-            loaded.loadInto(net, manifest.architecture());
+             TrainableScoreModel net = loaded.newNetwork(manager)) {
             var sampler = new AnnealedLangevinSampler(net);
             Progress progress = new Progress("sampling", (long) stepsPerLevel * manifest.schedule().levels()
                     + (finalDenoise ? 1 : 0));

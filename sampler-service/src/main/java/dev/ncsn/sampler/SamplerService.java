@@ -1,8 +1,15 @@
 package dev.ncsn.sampler;
 
-import dev.ncsn.model.store.ModelStore;
+import dev.ncsn.sampler.config.SamplerConfig;
+import dev.ncsn.sampler.config.SamplerSettings;
+import dev.ncsn.sampler.core.SamplerNode;
+import dev.ncsn.sampler.kafka.KafkaChannelSinks;
+
+import dev.ncsn.common.config.InstanceId;
+import dev.ncsn.common.config.S3Config;
+import dev.ncsn.common.kafka.TopicCreator;
+import dev.ncsn.model.contract.TopicPlan;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.minio.MinioClient;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -12,9 +19,6 @@ import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-
-import java.net.InetAddress;
-import java.util.UUID;
 
 /**
  * The Quarkus shell around one {@link SamplerNode}: builds it from configuration at start-up (before the
@@ -47,15 +51,14 @@ public class SamplerService {
         SamplerSettings settings = settings();
         if (config.topics().create()) {
             try {
-                TopicSetup.createMissing(bootstrapServers, settings.topics(), config.topics().requestPartitions(),
-                        config.topics().controlRetention().toMillis(), config.topics().replicationFactor());
+                TopicCreator.createMissing(bootstrapServers, TopicPlan.standard(settings.topics().toPlanNames(),
+                        config.topics().requestPartitions(), config.topics().controlRetention()),
+                        config.topics().replicationFactor());
             } catch (RuntimeException e) {
                 LOG.warnf("could not create the topics (they may be created elsewhere): %s", e.getMessage());
             }
         }
-        MinioClient client = MinioClient.builder().endpoint(s3.endpoint()).credentials(s3.accessKey(), s3.secretKey())
-                .region(s3.region()).build();
-        node = new SamplerNode(settings, new ModelStore(client, s3.bucket()), sinks, sinks, registry);
+        node = new SamplerNode(settings, s3.toEndpoint().openModelStore(), sinks, sinks, registry);
         node.start();
     }
 
@@ -76,18 +79,8 @@ public class SamplerService {
         SamplerSettings.TopicNames topics = new SamplerSettings.TopicNames(t.generationRequests(),
                 t.inpaintingRequests(), t.frames(), t.control(), t.modelUpdates(), t.deadLetter());
         return new SamplerSettings(bootstrapServers, config.groupId(), config.instanceId().orElseGet(
-                SamplerService::defaultInstanceId), topics, config.models(), config.maxInFlightJobs(),
+                () -> InstanceId.generate("sampler")), topics, config.models(), config.maxInFlightJobs(),
                 config.maxInFlightSamples(), config.recentCancels(), config.reconcileInterval(), config.device(),
                 config.pollTimeout(), config.shutdownGrace(), config.consumer());
-    }
-
-    private static String defaultInstanceId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "sampler";
-        }
-        return host + "-" + UUID.randomUUID().toString().substring(0, 6);
     }
 }

@@ -1,5 +1,9 @@
 package dev.ncsn.sampler;
 
+import dev.ncsn.sampler.core.HotReloadTest;
+import dev.ncsn.sampler.core.SamplerFixture;
+import dev.ncsn.sampler.core.TestModels;
+
 import dev.ncsn.infra.TopicReader;
 import dev.ncsn.infra.InfrastructureTestResource;
 import dev.ncsn.infra.LocalInfrastructure;

@@ -23,6 +23,20 @@ public record NoiseSchedule(
     /** The schedule of the paper's toy experiment (reference code: geomspace from 20 to 1, 10 levels). */
     public static final NoiseSchedule TOY = new NoiseSchedule(20.0, 1.0, 10);
 
+    /**
+     * The image schedule for a level count: {@link #IMAGES} for its 10 levels, otherwise a geometric schedule over
+     * the same σ range (σ1 alone for one level). What a network gets when no schedule is given.
+     */
+    public static NoiseSchedule images(int levels) {
+        if (levels == IMAGES.levels()) {
+            return IMAGES;
+        }
+        if (levels == 1) {
+            return new NoiseSchedule(IMAGES.sigmaMax(), IMAGES.sigmaMax(), 1);
+        }
+        return new NoiseSchedule(IMAGES.sigmaMax(), IMAGES.sigmaMin(), levels);
+    }
+
     @JsonCreator
     public NoiseSchedule {
         if (!(sigmaMax > 0) || !(sigmaMin > 0) || Double.isInfinite(sigmaMax)) {

@@ -1,9 +1,14 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.common.config.S3Config;
+import dev.ncsn.common.kafka.TopicCreator;
 import dev.ncsn.model.store.Bucket;
 import dev.ncsn.model.store.ModelStore;
+import dev.ncsn.model.store.S3Endpoint;
+import dev.ncsn.trainer.config.TrainerConfig;
+import dev.ncsn.trainer.core.TrainerNode;
+import dev.ncsn.trainer.kafka.KafkaModelUpdates;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.minio.MinioClient;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,8 +16,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-
-import java.nio.file.Path;
 
 /**
  * The Quarkus shell around one {@link TrainerNode}: builds it from configuration at start-up, creates the
@@ -44,22 +47,19 @@ public class TrainerService {
     private volatile Thread resumer;
 
     void onStart(@Observes StartupEvent event) {
+        String topic = config.topics().modelUpdates();
         if (config.topics().create()) {
             try {
-                if (TopicSetup.createModelUpdates(bootstrapServers, config.topics().modelUpdates(),
-                        config.topics().replicationFactor())) {
-                    LOG.infof("created topic %s (compacted)", config.topics().modelUpdates());
-                }
-            } catch (Exception e) {
-                LOG.warnf("could not create topic %s (it may be created elsewhere): %s",
-                        config.topics().modelUpdates(), e.getMessage());
+                TopicCreator.createMissing(bootstrapServers, KafkaModelUpdates.topicPlan(topic),
+                        config.topics().replicationFactor());
+            } catch (RuntimeException e) {
+                LOG.warnf("could not create topic %s (it may be created elsewhere): %s", topic, e.getMessage());
             }
         }
-        MinioClient client = MinioClient.builder().endpoint(s3.endpoint()).credentials(s3.accessKey(), s3.secretKey())
-                .region(s3.region()).build();
-        ModelStore store = new ModelStore(client, s3.bucket());
-        bucket = new Bucket(client, s3.bucket());
-        node = new TrainerNode(settings(), store, bucket, updates, registry);
+        S3Endpoint endpoint = s3.toEndpoint();
+        ModelStore store = endpoint.openModelStore();
+        bucket = endpoint.openBucket();
+        node = new TrainerNode(config.toSettings(), store, bucket, updates, registry);
         if (config.resumeOnStart()) {
             resumer = new Thread(() -> resumeInterrupted(store), "resume-runs");
             resumer.setDaemon(true);
@@ -106,22 +106,11 @@ public class TrainerService {
         return n;
     }
 
-    Bucket bucket() {
+    public Bucket bucket() {
         return bucket;
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return bootstrapServers;
-    }
-
-    TrainerSettings settings() {
-        TrainerConfig.Gate g = config.gate();
-        TrainerConfig.Defaults d = config.defaults();
-        return new TrainerSettings(Path.of(config.workDir()), config.maxConcurrentRuns(), config.resumeOnStart(),
-                config.stateKeep(), config.dataPollInterval(), config.logEvery(),
-                new PromotionGate.Settings(g.tolerance(), g.heldOutSize(), g.seed(), g.batchSize()),
-                new RetentionPolicy(config.retention().keepLast()),
-                new RunDefaults(d.preset(), d.batchSize(), d.steps(), d.checkpointEvery(), d.previewCount(),
-                        d.previewStepsPerLevel()), config.eventSendAttempts());
     }
 }

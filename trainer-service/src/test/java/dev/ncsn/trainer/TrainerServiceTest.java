@@ -1,5 +1,9 @@
 package dev.ncsn.trainer;
 
+import dev.ncsn.common.api.Problem;
+import dev.ncsn.trainer.core.TrainerFixture;
+import dev.ncsn.trainer.data.DatasetCatalog;
+
 import dev.ncsn.infra.TopicReader;
 import dev.ncsn.model.store.Bucket;
 import dev.ncsn.infra.InfrastructureTestResource;
@@ -77,18 +81,18 @@ class TrainerServiceTest {
     @Order(2)
     void badRequestsGetProblemDetails() {
         post("/v1/runs", "{\"model\":\"m\",\"data\":{\"dataset\":\"d\"},\"stpes\":3}").then().statusCode(400)
-                .contentType(ProblemResponses.PROBLEM_JSON).body("status", equalTo(400))
+                .contentType(Problem.MEDIA_TYPE).body("status", equalTo(400))
                 .body("title", equalTo("Invalid run request")).body("detail", containsString("stpes"))
                 .body("instance", equalTo("/v1/runs"));
         post("/v1/runs", "{\"model\":\"m\",\"data\":{\"dataset\":\"d\"},\"steps\":-5}").then().statusCode(400)
                 .body("detail", containsString("steps must be"));
-        post("/v1/runs", "{not json").then().statusCode(400).contentType(ProblemResponses.PROBLEM_JSON);
+        post("/v1/runs", "{not json").then().statusCode(400).contentType(Problem.MEDIA_TYPE);
         given().contentType(ContentType.TEXT).body("steps=5").post("/v1/runs").then().statusCode(415)
-                .contentType(ProblemResponses.PROBLEM_JSON);
+                .contentType(Problem.MEDIA_TYPE);
         post("/v1/runs", "{\"model\":\"m\",\"data\":{\"dataset\":\"no-such-data\"}}").then().statusCode(422)
-                .contentType(ProblemResponses.PROBLEM_JSON).body("detail", containsString("no-such-data"));
+                .contentType(Problem.MEDIA_TYPE).body("detail", containsString("no-such-data"));
         post("/v1/runs", "{\"model\":\"m\",\"data\":{\"path\":\"/no/such/dir\"}}").then().statusCode(422);
-        given().get("/v1/runs/nope").then().statusCode(404).contentType(ProblemResponses.PROBLEM_JSON)
+        given().get("/v1/runs/nope").then().statusCode(404).contentType(Problem.MEDIA_TYPE)
                 .body("detail", containsString("nope"));
         given().post("/v1/runs/nope/stop").then().statusCode(404);
         given().get("/v1/models/never-trained/versions").then().statusCode(404);
@@ -141,7 +145,7 @@ class TrainerServiceTest {
             given().post("/v1/runs/svc-run/stop").then().statusCode(409).body("detail", containsString("COMPLETED"));
 
             // the SmallRye channel announced the first version (and the second, if promoted) on the default topic
-            ConsumerRecord<String, String> first = TrainingJobTest.awaitEvent(events, MODEL, 0, Duration.ofSeconds(30));
+            ConsumerRecord<String, String> first = TrainerFixture.awaitEvent(events, MODEL, 0, Duration.ofSeconds(30));
             assertEquals(firstVersion, Contracts.decode(first.value(), ModelUpdate.class).version());
         }
     }

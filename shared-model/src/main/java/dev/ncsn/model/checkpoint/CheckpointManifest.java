@@ -223,6 +223,9 @@ public record CheckpointManifest(
 
     private static String describeArchitectureDiff(Architecture actual, Architecture expected) {
         List<String> diffs = new ArrayList<>();
+        if (!actual.family().equals(expected.family())) {
+            diffs.add("family=" + actual.family() + " (expected " + expected.family() + ")");
+        }
         if (!actual.preset().equals(expected.preset())) {
             diffs.add("preset=" + actual.preset() + " (expected " + expected.preset() + ")");
         }

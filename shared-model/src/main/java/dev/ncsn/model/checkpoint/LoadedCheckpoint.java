@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.net.Architecture;
+import dev.ncsn.model.net.ScoreNetworks;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -122,6 +123,29 @@ public final class LoadedCheckpoint {
         requireFits(model);
         for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
             e.getValue().set(FloatBuffer.wrap(parameters.get(e.getKey()).values()));
+        }
+    }
+
+    /**
+     * A network of the manifest's family and architecture for its schedule, built by {@link ScoreNetworks}, holding
+     * these parameters: "build a network from the manifest, then load" for every caller. Its parameters belong to
+     * {@code manager}; on failure nothing is left open.
+     *
+     * @throws CheckpointException when the family is unknown or the parameters do not fit the network
+     */
+    public TrainableScoreModel newNetwork(NDManager manager) {
+        TrainableScoreModel network;
+        try {
+            network = ScoreNetworks.create(manifest.architecture(), manifest.schedule(), manager, 0L);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException("checkpoint " + id() + " cannot be built: " + e.getMessage(), e);
+        }
+        try {
+            loadInto(network);
+            return network;
+        } catch (RuntimeException e) {
+            network.close();
+            throw e;
         }
     }
 

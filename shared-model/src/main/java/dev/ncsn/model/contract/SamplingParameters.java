@@ -44,9 +44,22 @@ public record SamplingParameters(
     public static final int MAX_STEPS_PER_LEVEL = 1000;
     public static final int MAX_LEVELS = 1000;
     public static final double MAX_STEP_SIZE = 1e-2;
+    /**
+     * Frames per noise level at most (a frame every {@code frameEvery} steps, and at each level's last step): one
+     * request must not push thousands of full-size frames into Kafka. With ten levels, at most 500 frames a job.
+     */
+    public static final int MAX_FRAMES_PER_LEVEL = 50;
+    /** count × stepsPerLevel at most: the work one job may ask of a worker, e.g. 64 images × 500 steps. */
+    public static final int MAX_SAMPLE_STEPS = 32_000;
 
     public SamplingParameters {
         samplerOptions = samplerOptions == null ? null : new LinkedHashMap<>(samplerOptions);
+    }
+
+    /** The paper's sampler (the default) with these fields. */
+    public SamplingParameters(int count, Long seed, Integer stepsPerLevel, Double stepSize, Integer frameEvery,
+                              Boolean denoisedPreview, Boolean finalDenoise) {
+        this(count, seed, null, null, stepsPerLevel, stepSize, null, frameEvery, denoisedPreview, finalDenoise);
     }
 
     /** The paper's sampler with every default. */
@@ -71,6 +84,18 @@ public record SamplingParameters(
         }
         if (frameEvery != null && frameEvery < 1) {
             problems.add("frameEvery must be at least 1, got " + frameEvery);
+        }
+        int steps = stepsPerLevelOrDefault();
+        if (steps >= 1 && steps <= MAX_STEPS_PER_LEVEL) {
+            int leastFrameEvery = (steps + MAX_FRAMES_PER_LEVEL - 1) / MAX_FRAMES_PER_LEVEL;
+            if (frameEvery != null && frameEvery >= 1 && frameEvery < leastFrameEvery) {
+                problems.add("frameEvery must be at least " + leastFrameEvery + " with " + steps
+                        + " steps per level (at most " + MAX_FRAMES_PER_LEVEL + " frames per level), got " + frameEvery);
+            }
+            if (count >= 1 && count <= MAX_COUNT && (long) count * steps > MAX_SAMPLE_STEPS) {
+                problems.add("count × stepsPerLevel must be at most " + MAX_SAMPLE_STEPS + ", got " + count + " × "
+                        + steps + " = " + (long) count * steps);
+            }
         }
         try {
             samplerOrDefault();

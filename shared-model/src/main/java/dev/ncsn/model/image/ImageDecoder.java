@@ -1,11 +1,14 @@
 package dev.ncsn.model.image;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.Iterator;
 
 /**
  * Reads user images and masks for a model of a given input shape, rejecting anything else with a message a
@@ -34,6 +37,43 @@ public final class ImageDecoder {
     }
 
     /**
+     * Decodes an image of exactly {@code width}×{@code height} pixels. The size is read from the header first (a
+     * PNG's IHDR chunk, through the format's ImageIO reader) and anything else is refused before a single pixel is
+     * decoded: a few kilobytes of PNG may declare 46,000 × 46,000 pixels, which would take gigabytes to decode.
+     */
+    public static BufferedImage read(byte[] bytes, String what, int height, int width) {
+        if (bytes == null || bytes.length == 0) {
+            throw new IllegalArgumentException(what + " is empty");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IllegalArgumentException(what + " is not a PNG, JPEG, GIF or BMP image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0);
+                int h = reader.getHeight(0);
+                if (w != width || h != height) {
+                    throw new IllegalArgumentException(sizeMessage(what, w, h, height, width));
+                }
+                BufferedImage image = reader.read(0);
+                requireSize(image, what, height, width);
+                return image;
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IllegalArgumentException iae && iae.getMessage() != null
+                    && iae.getMessage().startsWith(what + " ")) {
+                throw iae;
+            }
+            throw new IllegalArgumentException(what + " is not a readable image: " + e.getMessage());
+        }
+    }
+
+    /**
      * Pixel (x, y) as sRGB components in [0, 1]. Grey images are read from the raster: going through getRGB
      * would apply Java's linear-grey to sRGB conversion and change every value.
      */
@@ -53,8 +93,7 @@ public final class ImageDecoder {
      * converted to grey by luminance; a grey image given to a three-channel model is repeated per channel.
      */
     public static float[] pixels(byte[] bytes, int channels, int height, int width) {
-        BufferedImage image = read(bytes, "image");
-        requireSize(image, "image", height, width);
+        BufferedImage image = read(bytes, "image", height, width);
         float[] out = new float[channels * height * width];
         int plane = height * width;
         for (int y = 0; y < height; y++) {
@@ -81,8 +120,7 @@ public final class ImageDecoder {
      * (luminance at least one half), kept when dark. The same pixel mask applies to every channel.
      */
     public static boolean[] mask(byte[] bytes, int channels, int height, int width) {
-        BufferedImage image = read(bytes, "mask");
-        requireSize(image, "mask", height, width);
+        BufferedImage image = read(bytes, "mask", height, width);
         boolean[] out = new boolean[channels * height * width];
         int plane = height * width;
         int generated = 0;
@@ -106,8 +144,11 @@ public final class ImageDecoder {
 
     private static void requireSize(BufferedImage image, String what, int height, int width) {
         if (image.getWidth() != width || image.getHeight() != height) {
-            throw new IllegalArgumentException(what + " is " + image.getWidth() + "×" + image.getHeight()
-                    + " pixels; the model takes " + width + "×" + height);
+            throw new IllegalArgumentException(sizeMessage(what, image.getWidth(), image.getHeight(), height, width));
         }
+    }
+
+    private static String sizeMessage(String what, int w, int h, int height, int width) {
+        return what + " is " + w + "×" + h + " pixels; the model takes " + width + "×" + height;
     }
 }

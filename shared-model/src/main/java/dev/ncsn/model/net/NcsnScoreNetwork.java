@@ -38,6 +38,18 @@ import static dev.ncsn.model.net.Ops.pt;
  */
 public final class NcsnScoreNetwork implements TrainableScoreModel {
 
+    /** The family name in checkpoint manifests; manifests without a family are this one. */
+    public static final String FAMILY_NAME = "ncsn";
+
+    /** This network as {@link ScoreNetworks} registers it, with the reference code's sizes as presets. */
+    public static final NetworkFamily FAMILY = new NetworkFamily(FAMILY_NAME,
+            "NCSN: CondRefineNetDilated, level-conditioned (Song & Ermon 2019, appendix A)",
+            NcsnScoreNetwork::create, NcsnScoreNetwork::parameterCount, NcsnScoreNetwork::flopsPerImage,
+            presets(
+                    new Architecture(FAMILY_NAME, Architecture.MNIST, 1, 28, 64, 10),
+                    new Architecture(FAMILY_NAME, Architecture.CIFAR10, 3, 32, 128, 10),
+                    new Architecture(FAMILY_NAME, Architecture.COMPACT, 1, 28, Architecture.COMPACT_NGF, 10)));
+
     private final Architecture arch;
     private final NoiseSchedule schedule;
     private final Topology net;
@@ -61,6 +73,14 @@ public final class NcsnScoreNetwork implements TrainableScoreModel {
         this.sampleShape = new Shape(arch.channels(), arch.imageSize(), arch.imageSize());
     }
 
+    private static Map<String, Architecture> presets(Architecture... presets) {
+        Map<String, Architecture> byName = new LinkedHashMap<>();
+        for (Architecture a : presets) {
+            byName.put(a.preset(), a);
+        }
+        return byName;
+    }
+
     /**
      * A freshly initialised network (PyTorch's default initialisation, drawn from a generator seeded with seed: the
      * same seed always gives the same values), with the default noise schedule for its level count.
@@ -74,6 +94,10 @@ public final class NcsnScoreNetwork implements TrainableScoreModel {
         if (schedule.levels() != arch.levels()) {
             throw new IllegalArgumentException("the schedule has " + schedule.levels() + " levels but the architecture "
                     + arch.levels());
+        }
+        if (!FAMILY_NAME.equals(arch.family())) {
+            throw new IllegalArgumentException("NcsnScoreNetwork builds the " + FAMILY_NAME + " family, not "
+                    + arch.family() + " (build networks through ScoreNetworks)");
         }
         if (!"PyTorch".equals(manager.getEngine().getEngineName())) {
             throw new IllegalArgumentException("the score network needs the PyTorch engine, got "
@@ -97,18 +121,9 @@ public final class NcsnScoreNetwork implements TrainableScoreModel {
         return new NcsnScoreNetwork(arch, schedule, net);
     }
 
-    /**
-     * The schedule a network gets when none is given: the paper's image schedule (σ from 1 to 0.01) when it has
-     * that schedule's 10 levels, otherwise a geometric schedule over the same range with the given level count.
-     */
+    /** The schedule a network gets when none is given: {@link NoiseSchedule#images(int)}. */
     public static NoiseSchedule defaultSchedule(int levels) {
-        if (levels == NoiseSchedule.IMAGES.levels()) {
-            return NoiseSchedule.IMAGES;
-        }
-        if (levels == 1) {
-            return new NoiseSchedule(NoiseSchedule.IMAGES.sigmaMax(), NoiseSchedule.IMAGES.sigmaMax(), 1);
-        }
-        return new NoiseSchedule(NoiseSchedule.IMAGES.sigmaMax(), NoiseSchedule.IMAGES.sigmaMin(), levels);
+        return NoiseSchedule.images(levels);
     }
 
     /** Parameter names and shapes, in the network's fixed order, without creating anything. */
@@ -301,6 +316,7 @@ public final class NcsnScoreNetwork implements TrainableScoreModel {
     }
 
     /** A copy of every parameter's values (row-major), by name in order: for checkpoints. */
+    @Override
     public Map<String, float[]> parameterValues() {
         checkOpen();
         Map<String, float[]> values = new LinkedHashMap<>();

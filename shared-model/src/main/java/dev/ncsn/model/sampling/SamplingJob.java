@@ -11,8 +11,9 @@ import java.util.List;
  *
  * <p>Every random number a job uses comes from its {@link JobRandom}, seeded by the job's seed and drawn in an
  * order that does not depend on what else shares the forward pass, so a job's result depends only on its spec
- * and the scores (same seed → same samples, alone or batched). What a snapshot needs to resume a job exactly is
- * {@link #x()}, {@link #random()}'s seed and draw count, {@link #completedEvaluations()} and {@link #saved()}.
+ * and the scores (same seed → same samples, alone or batched). {@link #checkpoint()} writes down what a job needs
+ * to resume exactly ({@link JobState}: x, the random stream's draw count, the position in the plan, …) and
+ * {@link #restore} puts a fresh job there.
  *
  * <p>Inpainting is applied here, around every sampler's update: at each new noise level of the evaluations the
  * known values are set to observation + σ·z (drawn once per σ), reset after every update, and set to the
@@ -34,7 +35,7 @@ public final class SamplingJob {
     private final int dim;
     private final Inpainting inpainting;
     private final FrameListener listener;
-    private final JobRandom random;
+    private JobRandom random;
     private final float[] x;
     /** Known values at the current σ, observation + σ·z, drawn once per σ as the reference does per level. */
     private final float[] knownNoisy;
@@ -76,7 +77,7 @@ public final class SamplingJob {
         this.dim = sampleSize;
         this.inpainting = inpainting;
         this.listener = listener == null ? FrameListener.NONE : listener;
-        this.random = new JobRandom(spec.seed());
+        this.random = JobRandom.seeded(spec.seed());
         this.x = new float[Math.multiplyExact(spec.count(), sampleSize)];
         this.knownNoisy = inpainting == null ? null : new float[x.length];
         sampler.initialise(this);
@@ -202,6 +203,43 @@ public final class SamplingJob {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) (x[i] + sigma * random.nextGaussian());
         }
+    }
+
+    /** The job's whole position and random state, to be written down; only while it runs, between steps. */
+    public JobState checkpoint() {
+        if (state != State.RUNNING) {
+            throw new IllegalStateException("job is " + state + "; only a running job is checkpointed");
+        }
+        return new JobState(x.clone(), knownNoisy == null ? null : knownNoisy.clone(), knownSigma, random.draws(),
+                cursor, saved == null ? null : saved.clone());
+    }
+
+    /**
+     * Puts a fresh job (same spec, model levels and inpainting as the one checkpointed) where the checkpoint was:
+     * the following evaluations, frames and result are those the original job would have produced.
+     */
+    public void restore(JobState state) {
+        if (cursor != 0 || this.state != State.RUNNING) {
+            throw new IllegalStateException("only a fresh job can be restored, this one is " + this.state + " after "
+                    + cursor + " evaluations");
+        }
+        if (state.x().length != x.length || (state.knownNoisy() == null) != (knownNoisy == null)) {
+            throw new IllegalArgumentException("the checkpoint has " + state.x().length + " values"
+                    + (state.knownNoisy() == null ? "" : " and inpainting") + "; this job has " + x.length
+                    + (knownNoisy == null ? "" : " and inpainting"));
+        }
+        if (state.completedEvaluations() >= plan.size()) {
+            throw new IllegalArgumentException("the checkpoint's position " + state + " is not inside this job's plan of "
+                    + plan.size() + " evaluations");
+        }
+        System.arraycopy(state.x(), 0, x, 0, x.length);
+        if (knownNoisy != null) {
+            System.arraycopy(state.knownNoisy(), 0, knownNoisy, 0, knownNoisy.length);
+        }
+        knownSigma = state.knownSigma();
+        saved = state.saved() == null ? null : state.saved().clone();
+        random = JobRandom.resumed(spec.seed(), state.randomDraws());
+        cursor = state.completedEvaluations();
     }
 
     /** Copies the current samples into dst at offset: how a runner builds a batch. */

@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.checkpoint.Checkpoint;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.checkpoint.LoadedCheckpoint;
@@ -16,7 +17,7 @@ import dev.ncsn.model.data.Dataset;
 import dev.ncsn.model.loss.DenoisingScoreMatching;
 import dev.ncsn.model.loss.ScoreMatchingLoss;
 import dev.ncsn.model.loss.SlicedScoreMatching;
-import dev.ncsn.model.net.NcsnScoreNetwork;
+import dev.ncsn.model.net.ScoreNetworks;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,10 +51,10 @@ public final class TrainingRun implements AutoCloseable {
     private final BatchSampler batches;
     private final ScoreMatchingLoss objective;
     private final NDManager manager;
-    private final NcsnScoreNetwork network;
+    private final TrainableScoreModel network;
     private final Adam adam;
     private final ExponentialMovingAverage ema;
-    private NcsnScoreNetwork emaNetwork;
+    private TrainableScoreModel emaNetwork;
     private long step;
 
     private TrainingRun(TrainingConfig config, Dataset data) {
@@ -65,7 +66,7 @@ public final class TrainingRun implements AutoCloseable {
                 ? new DenoisingScoreMatching() : new SlicedScoreMatching();
         this.manager = NDManager.newBaseManager();
         try {
-            this.network = NcsnScoreNetwork.create(config.architecture(), config.schedule(), manager, config.seed());
+            this.network = ScoreNetworks.create(config.architecture(), config.schedule(), manager, config.seed());
             this.adam = new Adam(config.learningRate(), Adam.PAPER_BETA1, Adam.PAPER_BETA2, Adam.PAPER_EPSILON);
             this.ema = new ExponentialMovingAverage(network.parameters(), config.emaRate());
         } catch (RuntimeException e) {
@@ -132,7 +133,7 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     /** The network being trained (not the EMA weights). */
-    public NcsnScoreNetwork network() {
+    public TrainableScoreModel network() {
         return network;
     }
 
@@ -169,9 +170,9 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     /** A network holding the current EMA weights, for sampling and publishing; refreshed on each call. */
-    public NcsnScoreNetwork emaNetwork() {
+    public TrainableScoreModel emaNetwork() {
         if (emaNetwork == null) {
-            emaNetwork = NcsnScoreNetwork.create(config.architecture(), config.schedule(), manager, config.seed());
+            emaNetwork = ScoreNetworks.create(config.architecture(), config.schedule(), manager, config.seed());
         }
         ema.copyTo(emaNetwork);
         return emaNetwork;
@@ -289,10 +290,10 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     private Map<String, NDArray> arrays(Map<String, float[]> values, NDManager into) {
-        Map<String, Shape> shapes = network.parameterShapes();
+        Map<String, NDArray> parameters = network.parameters();
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, float[]> e : values.entrySet()) {
-            out.put(e.getKey(), into.create(e.getValue(), shapes.get(e.getKey())));
+            out.put(e.getKey(), into.create(e.getValue(), parameters.get(e.getKey()).getShape()));
         }
         return out;
     }

@@ -88,6 +88,21 @@ class ContractsTest {
     }
 
     @Test
+    void framesPerLevelAndTheWorkOfAJobAreBounded() {
+        // 1000 steps with a frame at every step would be 10,000 full-size frames over ten levels.
+        List<String> flood = new SamplingParameters(1, null, 1000, null, 1, null, null).problems();
+        assertEquals(List.of("frameEvery must be at least 20 with 1000 steps per level (at most 50 frames per level), "
+                + "got 1"), flood);
+        assertEquals(List.of(), new SamplingParameters(1, null, 1000, null, 20, null, null).problems());
+        assertEquals(List.of(), new SamplingParameters(1, null, 50, null, 1, null, null).problems());
+        assertEquals(List.of(), new SamplingParameters(64, null, 500, null, null, null, null).problems());
+        List<String> work = new SamplingParameters(64, null, 1000, null, null, null, null).problems();
+        assertEquals(List.of("count × stepsPerLevel must be at most 32000, got 64 × 1000 = 64000"), work);
+        // the default frameEvery (stepsPerLevel / 10) is always within the cap
+        assertEquals(List.of(), new SamplingParameters(32, null, 1000, null, null, null, null).problems());
+    }
+
+    @Test
     void jobEventsCarryTheirType() {
         JobEvent frame = new JobEvent.Frame("j", 3, 2, 10, 0.6, 10, 100, 110, 1000, "v1", "cG5n", null, AT);
         String json = Contracts.encode(frame);

@@ -366,14 +366,14 @@ class SamplersTest {
 
     @Test
     void aJobsRandomStreamResumesFromItsDrawCount() {
-        JobRandom random = new JobRandom(99);
+        JobRandom random = JobRandom.seeded(99);
         for (int i = 0; i < 1000; i++) {
             random.nextGaussian();
         }
         JobRandom resumed = JobRandom.resumed(99, random.draws());
         double[] next = {random.nextGaussian(), random.nextDouble(), random.nextGaussian()};
         assertArrayEquals(next, new double[] {resumed.nextGaussian(), resumed.nextDouble(), resumed.nextGaussian()});
-        assertEquals(new java.util.SplittableRandom(5).nextGaussian(), new JobRandom(5).nextGaussian(),
+        assertEquals(new java.util.SplittableRandom(5).nextGaussian(), JobRandom.seeded(5).nextGaussian(),
                 "the same values as SplittableRandom");
     }
 

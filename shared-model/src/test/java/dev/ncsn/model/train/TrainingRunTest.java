@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.ncsn.model.NoiseSchedule;
+import dev.ncsn.model.ScoreModel;
 import dev.ncsn.model.checkpoint.Checkpoint;
 import dev.ncsn.model.data.Dataset;
 import dev.ncsn.model.data.MnistReader;
@@ -34,7 +35,7 @@ class TrainingRunTest {
     }
 
     /** DSM loss of a network on fixed held-out images with fixed levels and noise. */
-    private static double heldOutLoss(NcsnScoreNetwork net, Dataset heldOut) {
+    private static double heldOutLoss(ScoreModel net, Dataset heldOut) {
         int n = 64;
         float[] images = new float[n * 784];
         for (int i = 0; i < n; i++) {

@@ -1,0 +1,98 @@
+package dev.ncsn.sampler.config;
+
+import dev.ncsn.model.contract.TopicPlan;
+import dev.ncsn.model.contract.Topics;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The sampler's settings, {@code ncsn.sampler.*} (environment: {@code NCSN_SAMPLER_*}). Topic names are also
+ * set in application.properties, because the SmallRye channels read them from there.
+ */
+@ConfigMapping(prefix = "ncsn.sampler")
+public interface SamplerConfig {
+
+    /** Models served; the first is the default for requests that name none. */
+    @WithDefault("fashion-mnist")
+    List<String> models();
+
+    /** Consumer group of the sampler pool on the request topics. */
+    @WithDefault("ncsn-sampler")
+    String groupId();
+
+    /** This worker's name (Kafka client ids, dead letters, logs); default: host name and a random suffix. */
+    Optional<String> instanceId();
+
+    /** Jobs sampled at once; they share forward passes. */
+    @WithDefault("4")
+    int maxInFlightJobs();
+
+    /** Images sampled at once (a larger single job still runs, alone). */
+    @WithDefault("256")
+    int maxInFlightSamples();
+
+    /** Cancelled job ids remembered for requests that arrive after their cancel. */
+    @WithDefault("10000")
+    int recentCancels();
+
+    /** How often the live pointer is re-read in case a model-update event was missed. */
+    @WithDefault("60s")
+    Duration reconcileInterval();
+
+    /** auto (GPU when DJL sees one), cpu or gpu. */
+    @WithDefault("auto")
+    String device();
+
+    @WithDefault("100ms")
+    Duration pollTimeout();
+
+    /** On shutdown, how long running jobs may take before they are left (uncommitted) to another worker. */
+    @WithDefault("30s")
+    Duration shutdownGrace();
+
+    /** Extra properties of the request consumer, e.g. {@code ncsn.sampler.consumer."session.timeout.ms"=10000}. */
+    Map<String, String> consumer();
+
+    TopicSettings topics();
+
+    interface TopicSettings {
+
+        /** Create missing topics of the {@link TopicPlan} at start-up (services-common's TopicCreator). */
+        @WithDefault("true")
+        boolean create();
+
+        /** Partitions of new request and frames topics: the largest useful pool ({@link TopicPlan#DEFAULT_REQUEST_PARTITIONS}). */
+        @WithDefault("" + TopicPlan.DEFAULT_REQUEST_PARTITIONS)
+        int requestPartitions();
+
+        @WithDefault("1")
+        short replicationFactor();
+
+        /** Retention of a new control topic: how far back a starting worker reads cancels. */
+        @WithDefault("1h")
+        Duration controlRetention();
+
+        @WithDefault(Topics.GENERATION_REQUESTS)
+        String generationRequests();
+
+        @WithDefault(Topics.INPAINTING_REQUESTS)
+        String inpaintingRequests();
+
+        @WithDefault(Topics.FRAMES)
+        String frames();
+
+        @WithDefault(Topics.CONTROL)
+        String control();
+
+        @WithDefault(Topics.MODEL_UPDATES)
+        String modelUpdates();
+
+        @WithDefault(Topics.DEAD_LETTER)
+        String deadLetter();
+    }
+}

@@ -1,0 +1,132 @@
+package dev.ncsn.sampler.config;
+
+import dev.ncsn.sampler.core.SamplerNode;
+
+import dev.ncsn.model.contract.TopicPlan;
+import dev.ncsn.model.contract.Topics;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a {@link SamplerNode} needs to know, as plain values so that tests can build nodes without Quarkus.
+ * The service builds it from {@code SamplerConfig} (keys {@code ncsn.sampler.*}).
+ *
+ * @param bootstrapServers    Kafka bootstrap servers
+ * @param groupId             consumer group shared by the sampler pool on the request topics
+ * @param instanceId          this worker's name (client id, dead-letter source, logs)
+ * @param topics              topic names
+ * @param models              model names this worker serves; the first is the default for requests without one
+ * @param maxInFlightJobs     jobs sampled at once on this worker (they share forward passes)
+ * @param maxInFlightSamples  images sampled at once; a larger single job still runs, alone
+ * @param recentCancels       how many cancelled job ids are remembered for requests that arrive later
+ * @param reconcileInterval   how often the live pointer is re-read in case a model-update event was missed
+ * @param device              "auto" (GPU if DJL sees one), "cpu" or "gpu"
+ * @param pollTimeout         request consumer poll timeout
+ * @param shutdownGrace       on a graceful stop, how long running jobs may take to finish before they are left
+ *                            (uncommitted) for another worker
+ * @param consumerProperties  extra Kafka consumer properties for the request consumer
+ */
+public record SamplerSettings(
+        String bootstrapServers,
+        String groupId,
+        String instanceId,
+        TopicNames topics,
+        List<String> models,
+        int maxInFlightJobs,
+        int maxInFlightSamples,
+        int recentCancels,
+        Duration reconcileInterval,
+        String device,
+        Duration pollTimeout,
+        Duration shutdownGrace,
+        Map<String, String> consumerProperties) {
+
+    /** The sampler service's name in dead letters. */
+    public static final String SERVICE = "sampler-service";
+
+    public SamplerSettings {
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(groupId, "groupId");
+        Objects.requireNonNull(instanceId, "instanceId");
+        Objects.requireNonNull(topics, "topics");
+        models = List.copyOf(models);
+        if (models.isEmpty()) {
+            throw new IllegalArgumentException("a sampler serves at least one model");
+        }
+        if (maxInFlightJobs < 1 || maxInFlightSamples < 1 || recentCancels < 1) {
+            throw new IllegalArgumentException("maxInFlightJobs, maxInFlightSamples and recentCancels must be positive");
+        }
+        consumerProperties = consumerProperties == null ? Map.of() : Map.copyOf(consumerProperties);
+    }
+
+    public String defaultModel() {
+        return models.get(0);
+    }
+
+    /** Defaults for everything but the servers, names and models; tests adjust with the wither methods. */
+    public static SamplerSettings defaults(String bootstrapServers, String groupId, String instanceId,
+                                           TopicNames topics, List<String> models) {
+        return new SamplerSettings(bootstrapServers, groupId, instanceId, topics, models, 4, 256, 10_000,
+                Duration.ofSeconds(60), "auto", Duration.ofMillis(100), Duration.ofSeconds(30), Map.of());
+    }
+
+    public SamplerSettings withMaxInFlightJobs(int jobs) {
+        return new SamplerSettings(bootstrapServers, groupId, instanceId, topics, models, jobs, maxInFlightSamples,
+                recentCancels, reconcileInterval, device, pollTimeout, shutdownGrace, consumerProperties);
+    }
+
+    public SamplerSettings withReconcileInterval(Duration interval) {
+        return new SamplerSettings(bootstrapServers, groupId, instanceId, topics, models, maxInFlightJobs,
+                maxInFlightSamples, recentCancels, interval, device, pollTimeout, shutdownGrace, consumerProperties);
+    }
+
+    public SamplerSettings withShutdownGrace(Duration grace) {
+        return new SamplerSettings(bootstrapServers, groupId, instanceId, topics, models, maxInFlightJobs,
+                maxInFlightSamples, recentCancels, reconcileInterval, device, pollTimeout, grace, consumerProperties);
+    }
+
+    public SamplerSettings withInstanceId(String id) {
+        return new SamplerSettings(bootstrapServers, groupId, id, topics, models, maxInFlightJobs, maxInFlightSamples,
+                recentCancels, reconcileInterval, device, pollTimeout, shutdownGrace, consumerProperties);
+    }
+
+    /** The topics a sampler reads and writes. */
+    public record TopicNames(String generationRequests, String inpaintingRequests, String frames, String control,
+                             String modelUpdates, String deadLetter) {
+
+        public TopicNames {
+            Objects.requireNonNull(generationRequests);
+            Objects.requireNonNull(inpaintingRequests);
+            Objects.requireNonNull(frames);
+            Objects.requireNonNull(control);
+            Objects.requireNonNull(modelUpdates);
+            Objects.requireNonNull(deadLetter);
+        }
+
+        /** The system's default names ({@link Topics}). */
+        public static TopicNames defaults() {
+            return new TopicNames(Topics.GENERATION_REQUESTS, Topics.INPAINTING_REQUESTS, Topics.FRAMES,
+                    Topics.CONTROL, Topics.MODEL_UPDATES, Topics.DEAD_LETTER);
+        }
+
+        /** The default names with a prefix, e.g. for tests that must not see each other's messages. */
+        public static TopicNames prefixed(String prefix) {
+            TopicNames d = defaults();
+            return new TopicNames(prefix + d.generationRequests, prefix + d.inpaintingRequests, prefix + d.frames,
+                    prefix + d.control, prefix + d.modelUpdates, prefix + d.deadLetter);
+        }
+
+        /** The same names as the topic plan takes them. */
+        public TopicPlan.TopicNames toPlanNames() {
+            return new TopicPlan.TopicNames(generationRequests, inpaintingRequests, frames, modelUpdates, control,
+                    deadLetter);
+        }
+
+        public List<String> requestTopics() {
+            return List.of(generationRequests, inpaintingRequests);
+        }
+    }
+}

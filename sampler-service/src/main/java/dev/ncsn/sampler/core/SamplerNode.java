@@ -1,0 +1,144 @@
+package dev.ncsn.sampler.core;
+
+import dev.ncsn.sampler.config.SamplerSettings;
+import dev.ncsn.sampler.kafka.ControlMessages;
+import dev.ncsn.sampler.kafka.DeadLetterSink;
+import dev.ncsn.sampler.kafka.RequestConsumer;
+import dev.ncsn.sampler.metrics.SamplerMetrics;
+
+import dev.ncsn.model.store.ModelStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jboss.logging.Logger;
+
+import java.util.Map;
+
+/**
+ * One sampler worker, assembled from plain parts: the model slots and their {@link ModelReloader}, the
+ * {@link SamplingWorker} thread, the {@link RequestConsumer} thread and the {@link ControlMessages} handler.
+ * The Quarkus service builds one with SmallRye emitters as sinks; tests build several in one JVM with plain
+ * Kafka producers.
+ *
+ * <p>Start-up: the reloader loads the live version of every served model in the background; the request
+ * consumer joins the group once they are all loaded, which is also when the node is {@link #ready()}.
+ */
+public final class SamplerNode implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(SamplerNode.class);
+
+    private final SamplerSettings settings;
+    private final ServedModels models;
+    private final RecentCancels cancels;
+    private final SamplerMetrics metrics;
+    private final ModelLoader loader;
+    private final ModelReloader reloader;
+    private final SamplingWorker worker;
+    private final RequestConsumer consumer;
+    private final ControlMessages control;
+    private volatile boolean started;
+    private volatile boolean stopped;
+
+    public SamplerNode(SamplerSettings settings, ModelStore store, JobEventSink events, DeadLetterSink deadLetters,
+                       MeterRegistry registry) {
+        this.settings = settings;
+        this.models = new ServedModels(settings.models());
+        this.cancels = new RecentCancels(settings.recentCancels());
+        this.metrics = new SamplerMetrics(registry);
+        this.loader = new ModelLoader(store, ModelLoader.device(settings.device()));
+        this.reloader = new ModelReloader(models, store, loader, metrics, settings.reconcileInterval(),
+                "ncsn-model-reloader-" + settings.instanceId());
+        this.worker = new SamplingWorker(settings, events, cancels, metrics);
+        this.consumer = new RequestConsumer(settings, models, worker, events, deadLetters, cancels, metrics,
+                models::allLoaded);
+        this.control = new ControlMessages(cancels, worker, reloader, deadLetters);
+    }
+
+    public synchronized void start() {
+        if (started) {
+            return;
+        }
+        started = true;
+        LOG.infof("sampler %s: models %s on %s, group %s, up to %d jobs / %d images in flight",
+                settings.instanceId(), settings.models(), loader.device(), settings.groupId(),
+                settings.maxInFlightJobs(), settings.maxInFlightSamples());
+        worker.start();
+        reloader.start();
+        consumer.start();
+    }
+
+    /** Every served model has a live version and the request consumer is in the group. */
+    public boolean ready() {
+        return started && !stopped && models.allLoaded() && consumer.subscribed() && broken() == null;
+    }
+
+    /** Why this node cannot go on (for liveness), or null. */
+    public String broken() {
+        String w = worker.broken();
+        return w != null ? w : consumer.broken();
+    }
+
+    /** The request partitions this worker owns now ("topic-partition"). */
+    public java.util.Set<String> assignment() {
+        return consumer.assignment().stream().map(Object::toString)
+                .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+
+    public SamplerSettings settings() {
+        return settings;
+    }
+
+    public ServedModels models() {
+        return models;
+    }
+
+    public Map<String, String> versions() {
+        return models.versions();
+    }
+
+    public ModelReloader reloader() {
+        return reloader;
+    }
+
+    public SamplingWorker worker() {
+        return worker;
+    }
+
+    public SamplerMetrics metrics() {
+        return metrics;
+    }
+
+    public ControlMessages control() {
+        return control;
+    }
+
+    /**
+     * Graceful stop: takes no new jobs, gives running ones {@code shutdownGrace} to finish, leaves the rest
+     * uncommitted for another worker, commits, leaves the group.
+     */
+    @Override
+    public synchronized void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        consumer.drain();
+        boolean all = worker.drain(settings.shutdownGrace());
+        if (!all) {
+            LOG.infof("sampler %s stopped with unfinished jobs; another worker re-runs them", settings.instanceId());
+        }
+        consumer.close();
+        reloader.close();
+        models.close();
+    }
+
+    /** Simulates the process dying: threads end, nothing more is published or committed. */
+    public synchronized void crash() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        worker.crash();
+        consumer.crash();
+        reloader.close();
+        models.close();
+    }
+}

@@ -1,0 +1,449 @@
+package dev.ncsn.sampler.core;
+
+import dev.ncsn.sampler.config.SamplerSettings;
+import dev.ncsn.sampler.metrics.SamplerMetrics;
+
+import ai.djl.ndarray.NDManager;
+import dev.ncsn.model.contract.JobEvent;
+import dev.ncsn.model.sampling.Frame;
+import dev.ncsn.model.sampling.LangevinChain;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * Runs the jobs admitted to this worker on one sampling thread, all ten levels through the shared-model
+ * {@link dev.ncsn.model.sampling.AnnealedLangevinSampler}.
+ *
+ * <p>Every iteration advances every running job by one Langevin step. Jobs on the same model version share one
+ * forward pass ({@code sampler.step} batches all their samples, each at its own level); jobs on different
+ * versions (a hot reload happened while some were running) get one pass per version. Jobs join and leave
+ * between steps. Each job draws its noise from its own seeded generator, so its samples are the same alone or
+ * batched (the network's per-sample output does not depend on the batch; on the CPU this is bit-exact).
+ *
+ * <p>Native memory: a job's state (its samples, its random stream) is plain Java arrays. Each job has its own
+ * NDManager, a sub-manager of its version's manager (so on the version's device), closed when the job ends; a job
+ * running alone makes its forward passes' arrays under it, and a pass shared by several jobs makes them under a
+ * sub-manager of the version's manager. Either way the sampler closes every array of a pass before the step
+ * returns, so between steps the version's manager holds nothing but the network's parameters, and nothing of one
+ * job outlives it or is seen by another.
+ *
+ * <p>Events: a frame (per the request's {@code frameEvery}, and always at the last step of each level), then one
+ * terminal event, numbered from 0 per job. A job is "finished" for its caller (the offset may be committed)
+ * only once its terminal event is stored; that publish is retried, and a terminal event that cannot be stored
+ * marks the worker broken (liveness down) so that a restart re-runs the job rather than losing it.
+ *
+ * <p>Cancel: {@link #cancel} flags the job's chain; the sampler checks the flag before every step, so a job
+ * stops within one Langevin step and then publishes {@code cancelled}.
+ */
+public final class SamplingWorker implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(SamplingWorker.class);
+    private static final int TERMINAL_PUBLISH_ATTEMPTS = 6;
+
+    /** How a job ended. */
+    public enum Outcome {
+        DONE, FAILED, CANCELLED;
+
+        String metricName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Told when a job's terminal event is stored; not told about jobs left to another worker. */
+    @FunctionalInterface
+    public interface Completion {
+        void finished(JobRequest request, Outcome outcome);
+    }
+
+    private final int maxJobs;
+    private final int maxSamples;
+    private final JobEventSink events;
+    private final RecentCancels cancels;
+    private final SamplerMetrics metrics;
+    private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    private final Set<RunningJob> admitted = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger admittedSamples = new AtomicInteger();
+    private final AtomicInteger pendingTerminals = new AtomicInteger();
+    /** Sampling thread only. */
+    private final List<RunningJob> active = new ArrayList<>();
+    private final Thread thread;
+    private volatile boolean stopping;
+    private volatile boolean crashed;
+    private volatile String broken;
+
+    public SamplingWorker(SamplerSettings settings, JobEventSink events, RecentCancels cancels,
+                          SamplerMetrics metrics) {
+        this.maxJobs = settings.maxInFlightJobs();
+        this.maxSamples = settings.maxInFlightSamples();
+        this.events = events;
+        this.cancels = cancels;
+        this.metrics = metrics;
+        metrics.inFlight(admitted::size);
+        this.thread = new Thread(this::run, "ncsn-sampling-" + settings.instanceId());
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Whether a job of this many images may be admitted now. */
+    public boolean hasRoomFor(int count) {
+        if (stopping) {
+            return false;
+        }
+        int jobs = admitted.size();
+        return jobs == 0 || (jobs < maxJobs && admittedSamples.get() + count <= maxSamples);
+    }
+
+    /** Jobs admitted and not finished. */
+    public int inFlight() {
+        return admitted.size();
+    }
+
+    /** Ids of the jobs admitted and not finished. */
+    public List<String> jobIds() {
+        return admitted.stream().map(j -> j.request.jobId()).toList();
+    }
+
+    /**
+     * Admits a job that holds a lease on the version it will run on (released when it ends). A job cancelled
+     * before it got here stops before its first step.
+     */
+    public void submit(JobRequest request, ServedModel.Lease lease, JobRequest.Prepared prepared,
+                       Completion completion) {
+        RunningJob job = new RunningJob(request, lease, prepared, completion);
+        admitted.add(job);
+        admittedSamples.addAndGet(request.count());
+        // Cancels add to RecentCancels first and then flag admitted jobs, so checking after adding cannot miss one.
+        if (cancels.contains(request.jobId())) {
+            job.chain.cancel();
+        }
+        inbox.add(job);
+    }
+
+    /** Stops the job within one Langevin step; returns whether this worker has it. */
+    public boolean cancel(String jobId) {
+        boolean found = false;
+        for (RunningJob job : admitted) {
+            if (job.request.jobId().equals(jobId)) {
+                job.chain.cancel();
+                found = true;
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Drops the jobs that match without any event and without telling their callers: their requests stay
+     * uncommitted and another worker runs them (a rebalance moved their partition away, or this worker stops).
+     */
+    public void abandon(Predicate<JobRequest> which) {
+        inbox.add((Runnable) () -> {
+            for (Iterator<RunningJob> it = active.iterator(); it.hasNext(); ) {
+                RunningJob job = it.next();
+                if (which.test(job.request)) {
+                    it.remove();
+                    LOG.infof("left job %s (%s) to another worker", job.request.jobId(), job.request.position());
+                    release(job);
+                }
+            }
+        });
+    }
+
+    /**
+     * Graceful stop: admits nothing new, lets running jobs finish and their terminal events be stored for up to
+     * {@code grace}, then abandons the rest (uncommitted: another worker re-runs them) and ends the thread.
+     * Returns whether every job finished.
+     */
+    public boolean drain(Duration grace) {
+        stopping = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        while ((!admitted.isEmpty() || pendingTerminals.get() > 0) && System.nanoTime() < deadline
+                && thread.isAlive()) {
+            sleep(20);
+        }
+        boolean all = admitted.isEmpty() && pendingTerminals.get() == 0;
+        abandon(r -> true);
+        inbox.add(STOP);
+        join();
+        return all;
+    }
+
+    /** Simulates a crash: the thread ends at once, no event is published, nobody is told. */
+    public void crash() {
+        stopping = true;
+        crashed = true;
+        inbox.add(STOP);
+        join();
+    }
+
+    @Override
+    public void close() {
+        if (thread.isAlive()) {
+            drain(Duration.ZERO);
+        }
+    }
+
+    /** Why this worker cannot go on (its thread died, or a terminal event could not be stored), or null. */
+    public String broken() {
+        if (broken == null && !stopping && thread.getState() == Thread.State.TERMINATED) {
+            return "the sampling thread ended";
+        }
+        return broken;
+    }
+
+    private static final Object STOP = new Object();
+
+    private void join() {
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ sampling thread
+
+    private void run() {
+        try {
+            while (true) {
+                Object message = active.isEmpty() ? inbox.poll(100, TimeUnit.MILLISECONDS) : inbox.poll();
+                boolean stop = false;
+                while (message != null) {
+                    if (message == STOP) {
+                        stop = true;
+                    } else if (message instanceof RunningJob job) {
+                        active.add(job);
+                    } else {
+                        ((Runnable) message).run();
+                    }
+                    message = inbox.poll();
+                }
+                if (stop || crashed) {
+                    break;
+                }
+                if (!active.isEmpty()) {
+                    stepAll();
+                    finishEnded();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            broken = "the sampling thread failed: " + t;
+            LOG.error("the sampling thread failed", t);
+        } finally {
+            // Whatever is still here was abandoned (crash or stop): release the versions, publish nothing.
+            for (RunningJob job : active) {
+                release(job);
+            }
+            active.clear();
+            for (Object message : inbox) {
+                if (message instanceof RunningJob job) {
+                    release(job);
+                }
+            }
+            inbox.clear();
+        }
+    }
+
+    /** One Langevin step for every running job: one forward pass per model version. */
+    private void stepAll() {
+        Map<ServedModel, List<RunningJob>> byVersion = new LinkedHashMap<>();
+        for (RunningJob job : active) {
+            if (job.failure == null) {
+                byVersion.computeIfAbsent(job.lease.model(), m -> new ArrayList<>()).add(job);
+            }
+        }
+        for (Map.Entry<ServedModel, List<RunningJob>> group : byVersion.entrySet()) {
+            ServedModel model = group.getKey();
+            List<LangevinChain> chains = new ArrayList<>(group.getValue().size());
+            int jobSteps = 0;
+            int images = 0;
+            for (RunningJob job : group.getValue()) {
+                chains.add(job.chain);
+                if (job.chain.isRunning() && !job.chain.cancelRequested()) {
+                    jobSteps++;
+                    images += job.chain.count();
+                }
+            }
+            long start = System.nanoTime();
+            try {
+                // Alone: the pass's arrays belong to the job; shared: to the version (closed within the step anyway).
+                model.sampler().step(chains, group.getValue().size() == 1 ? group.getValue().get(0).manager
+                        : model.manager());
+            } catch (RuntimeException | Error e) {
+                // A forward pass that fails (native error, out of memory) fails the jobs that shared it, not the worker.
+                LOG.errorf(e, "a forward pass of %s failed; failing its %d jobs", model, group.getValue().size());
+                for (RunningJob job : group.getValue()) {
+                    if (job.chain.isRunning()) {
+                        job.failure = "sampling failed on " + model + ": " + e;
+                    }
+                }
+                continue;
+            }
+            if (jobSteps > 0) {
+                metrics.stepped(jobSteps, images, System.nanoTime() - start);
+            }
+        }
+    }
+
+    private void finishEnded() {
+        for (Iterator<RunningJob> it = active.iterator(); it.hasNext(); ) {
+            RunningJob job = it.next();
+            if (job.failure != null || !job.chain.isRunning()) {
+                it.remove();
+                finish(job);
+            }
+        }
+    }
+
+    private void finish(RunningJob job) {
+        ServedModel model = job.lease.model();
+        String id = job.request.jobId();
+        JobEvent terminal;
+        Outcome outcome;
+        if (job.failure != null) {
+            outcome = Outcome.FAILED;
+            terminal = new JobEvent.Failed(id, job.sequence++, job.failure, Instant.now());
+        } else {
+            switch (job.chain.state()) {
+                case DONE -> {
+                    float[] samples = job.chain.samples();
+                    int count = job.chain.count();
+                    outcome = Outcome.DONE;
+                    terminal = new JobEvent.Done(id, job.sequence++, model.version(),
+                            SampleImages.grid(samples, count, model), SampleImages.each(samples, count, model),
+                            Instant.now());
+                }
+                case CANCELLED -> {
+                    outcome = Outcome.CANCELLED;
+                    terminal = new JobEvent.Cancelled(id, job.sequence++, Instant.now());
+                }
+                default -> {
+                    outcome = Outcome.FAILED;
+                    String reason = job.chain.failure() == null ? "the job stopped in state " + job.chain.state()
+                            : job.chain.failure();
+                    terminal = new JobEvent.Failed(id, job.sequence++, reason, Instant.now());
+                }
+            }
+        }
+        release(job);
+        metrics.jobFinished(outcome.metricName());
+        pendingTerminals.incrementAndGet();
+        publishReliably(terminal, 1).whenComplete((ok, error) -> {
+            pendingTerminals.decrementAndGet();
+            if (error == null) {
+                job.completion.finished(job.request, outcome);
+            }
+        });
+        LOG.debugf("job %s %s on %s after %d steps", id, outcome, model, job.chain.completedSteps());
+    }
+
+    private void release(RunningJob job) {
+        if (admitted.remove(job)) {
+            admittedSamples.addAndGet(-job.request.count());
+        }
+        job.manager.close();
+        job.lease.close();
+    }
+
+    /**
+     * Publishes a terminal event, retrying with back-off; if it never gets stored the worker is marked broken,
+     * and the job's offset stays uncommitted, so the job is re-run after a restart instead of being lost.
+     */
+    private CompletableFuture<Void> publishReliably(JobEvent event, int attempt) {
+        CompletableFuture<Void> published;
+        try {
+            published = events.publish(event).toCompletableFuture();
+        } catch (RuntimeException e) {
+            published = CompletableFuture.failedFuture(e);
+        }
+        return published.handle((ok, error) -> {
+            if (error == null) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            if (attempt >= TERMINAL_PUBLISH_ATTEMPTS || crashed) {
+                broken = "cannot store the terminal event of job " + event.jobId() + ": " + error;
+                LOG.error(broken);
+                return CompletableFuture.<Void>failedFuture(error);
+            }
+            long delay = 250L << (attempt - 1);
+            LOG.warnf("storing the terminal event of job %s failed (%s); retrying in %d ms", event.jobId(), error,
+                    delay);
+            return CompletableFuture.supplyAsync(() -> null,
+                            CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
+                    .thenCompose(x -> publishReliably(event, attempt + 1));
+        }).thenCompose(f -> f);
+    }
+
+    /** A job on this worker: its chain, its lease on a version, and its event numbering. */
+    private final class RunningJob {
+
+        final JobRequest request;
+        final ServedModel.Lease lease;
+        final LangevinChain chain;
+        final boolean denoisedPreview;
+        final Completion completion;
+        /** The job's native memory, under its version's manager; closed when the job ends. */
+        final NDManager manager;
+        /** The next event's sequence number (sampling thread only). */
+        long sequence;
+        /** Set when the job fails outside the chain (a failed forward pass). */
+        String failure;
+
+        RunningJob(JobRequest request, ServedModel.Lease lease, JobRequest.Prepared prepared, Completion completion) {
+            this.request = request;
+            this.lease = lease;
+            this.completion = completion;
+            this.denoisedPreview = request.parameters().denoisedPreviewOrDefault();
+            this.chain = lease.model().sampler().chain(prepared.spec(), prepared.inpainting(), this::onFrame);
+            this.manager = lease.model().manager().newSubManager();
+            this.manager.setName("job-" + request.jobId());
+        }
+
+        /** On the sampling thread, inside a step. */
+        private void onFrame(Frame frame) {
+            ServedModel model = lease.model();
+            int count = chain.count();
+            JobEvent.Frame event = new JobEvent.Frame(request.jobId(), sequence++, frame.level(),
+                    model.network().schedule().levels(), frame.sigma(), frame.step(), frame.stepsInLevel(),
+                    frame.completedSteps(), frame.totalSteps(), model.version(),
+                    SampleImages.grid(frame.samples(), count, model),
+                    denoisedPreview ? SampleImages.grid(frame.denoised(), count, model) : null, Instant.now());
+            try {
+                events.publish(event).whenComplete((ok, error) -> {
+                    if (error != null) {
+                        // A lost preview is not worth failing the job for; the terminal event is what must arrive.
+                        LOG.warnf("frame %d of job %s was not stored: %s", event.sequence(), event.jobId(), error);
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.warnf("frame %d of job %s was not sent: %s", event.sequence(), event.jobId(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.ncsn.sampler.core;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.ncsn.model.checkpoint.CheckpointManifest;
+import dev.ncsn.model.TrainableScoreModel;
+import dev.ncsn.model.sampling.AnnealedLangevinSampler;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One loaded, verified and warmed-up version of a model: its network, the NDManager that owns the network's
+ * parameters (on the worker's device), and a sampler over it.
+ *
+ * <p>Reference counted: the {@link LiveModel} slot holds one reference while this is the live version, and every
+ * job holds one through a {@link Lease} from admission until its terminal event. The network and its manager are
+ * closed when the count reaches zero, i.e. when the version has been replaced and its last job has finished, so
+ * a hot reload never pulls a network out from under a running job.
+ */
+public final class ServedModel {
+
+    private final String model;
+    private final String version;
+    private final CheckpointManifest manifest;
+    private final NDManager manager;
+    private final TrainableScoreModel network;
+    private final AnnealedLangevinSampler sampler;
+    private final AtomicInteger references = new AtomicInteger(1);
+    private volatile boolean closed;
+
+    ServedModel(CheckpointManifest manifest, NDManager manager, TrainableScoreModel network) {
+        this.model = manifest.modelName();
+        this.version = manifest.versionId();
+        this.manifest = manifest;
+        this.manager = manager;
+        this.network = network;
+        this.sampler = new AnnealedLangevinSampler(network);
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public String version() {
+        return version;
+    }
+
+    public CheckpointManifest manifest() {
+        return manifest;
+    }
+
+    /** Owns the parameters; forward passes make their temporary arrays in sub-managers of it. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    public TrainableScoreModel network() {
+        return network;
+    }
+
+    public AnnealedLangevinSampler sampler() {
+        return sampler;
+    }
+
+    /** (C, H, W) of one sample. */
+    public Shape sampleShape() {
+        return network.sampleShape();
+    }
+
+    public int channels() {
+        return Math.toIntExact(sampleShape().get(0));
+    }
+
+    public int height() {
+        return Math.toIntExact(sampleShape().get(1));
+    }
+
+    public int width() {
+        return Math.toIntExact(sampleShape().get(2));
+    }
+
+    /** References held: the slot's (while live) plus one per job. */
+    public int references() {
+        return references.get();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Takes a reference unless the version has already been released for good. */
+    boolean tryRetain() {
+        while (true) {
+            int n = references.get();
+            if (n == 0) {
+                return false;
+            }
+            if (references.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** A job's reference; {@link Lease#close()} gives it back (once). */
+    Lease lease() {
+        if (!tryRetain()) {
+            throw new IllegalStateException("version " + version + " of " + model + " is already closed");
+        }
+        return new Lease(this);
+    }
+
+    void release() {
+        int n = references.decrementAndGet();
+        if (n == 0) {
+            closed = true;
+            network.close();
+            manager.close();
+        } else if (n < 0) {
+            throw new IllegalStateException("version " + version + " of " + model + " released more often than retained");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return model + "/" + version;
+    }
+
+    /** A job's hold on a version: the version stays open until every lease on it is closed. */
+    public static final class Lease implements AutoCloseable {
+
+        private final ServedModel model;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Lease(ServedModel model) {
+            this.model = model;
+        }
+
+        public ServedModel model() {
+            return model;
+        }
+
+        @Override
+        public void close() {
+            if (released.compareAndSet(false, true)) {
+                model.release();
+            }
+        }
+    }
+}

@@ -1,0 +1,447 @@
+package dev.ncsn.sampler.kafka;
+
+import dev.ncsn.sampler.config.SamplerSettings;
+import dev.ncsn.sampler.core.JobEventSink;
+import dev.ncsn.sampler.core.JobRequest;
+import dev.ncsn.sampler.core.LiveModel;
+import dev.ncsn.sampler.core.RecentCancels;
+import dev.ncsn.sampler.core.SamplingWorker;
+import dev.ncsn.sampler.core.ServedModel;
+import dev.ncsn.sampler.core.ServedModels;
+import dev.ncsn.sampler.metrics.SamplerMetrics;
+
+import dev.ncsn.model.contract.DeadLetter;
+import dev.ncsn.model.contract.JobEvent;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Reads the generation and inpainting request topics for the sampler pool's consumer group, on its own thread,
+ * with a plain {@link KafkaConsumer}.
+ *
+ * <p>Why not a SmallRye channel: a job runs for minutes, and SmallRye's default {@code throttled} commit strategy
+ * reports the channel unhealthy when a record stays unacknowledged longer than
+ * {@code throttled.unprocessed-record-max-age.ms} (60 s). Raising that limit hides real stalls, and acknowledging
+ * early (on admission) would commit jobs that a crash then loses. Here instead:
+ * <ul>
+ *   <li>auto-commit is off; an offset is committed only when every record before it on that partition has a
+ *       stored terminal event ({@link PartitionProgress}), so a worker that dies mid-job leaves the job
+ *       uncommitted and the partition's next owner runs it again (at-least-once);</li>
+ *   <li>when the worker is full, every assigned partition is paused and the thread keeps calling {@code poll},
+ *       which returns nothing but keeps the consumer in the group (max.poll.interval.ms never expires however
+ *       long the jobs take);</li>
+ *   <li>on a rebalance, jobs of revoked partitions are left (no events, not committed) to the new owner, which
+ *       re-runs them from the committed offset; the cooperative-sticky assignor moves only the partitions it
+ *       must, so adding a worker does not disturb the others' jobs;</li>
+ *   <li>a request that cannot be served gets a {@code failed} event and a dead letter, and is committed once
+ *       both are stored: it never stops the consumer.</li>
+ * </ul>
+ * Partitions bound the pool: each partition has one owner, so a pool larger than the request topics' partition
+ * count has idle workers.
+ */
+public final class RequestConsumer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(RequestConsumer.class);
+
+    private final SamplerSettings settings;
+    private final ServedModels models;
+    private final RequestDecoder decoder;
+    private final SamplingWorker worker;
+    private final JobEventSink events;
+    private final DeadLetterSink deadLetters;
+    private final RecentCancels cancels;
+    private final SamplerMetrics metrics;
+    private final BooleanSupplier ready;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<JobRequest.RecordPosition> finished = new ConcurrentLinkedQueue<>();
+
+    // consumer thread only
+    private KafkaConsumer<String, String> consumer;
+    private final Map<TopicPartition, PartitionProgress> progress = new HashMap<>();
+    private final ArrayDeque<JobRequest> backlog = new ArrayDeque<>();
+    private boolean paused;
+
+    private volatile boolean draining;
+    private volatile boolean stopping;
+    private volatile boolean crashing;
+    private volatile boolean subscribed;
+    private volatile Set<TopicPartition> assigned = Set.of();
+    private volatile String broken;
+
+    /**
+     * @param ready the consumer joins the group only once this holds (every served model loaded), so that no
+     *              partition is held by a worker that cannot run its jobs
+     */
+    public RequestConsumer(SamplerSettings settings, ServedModels models, SamplingWorker worker, JobEventSink events,
+                           DeadLetterSink deadLetters, RecentCancels cancels, SamplerMetrics metrics,
+                           BooleanSupplier ready) {
+        this.settings = settings;
+        this.models = models;
+        this.decoder = new RequestDecoder(settings.topics(), models);
+        this.worker = worker;
+        this.events = events;
+        this.deadLetters = deadLetters;
+        this.cancels = cancels;
+        this.metrics = metrics;
+        this.ready = ready;
+        this.thread = new Thread(this::run, "ncsn-requests-" + settings.instanceId());
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Whether the consumer has joined the group (it waits for the models first). */
+    public boolean subscribed() {
+        return subscribed;
+    }
+
+    /** The request partitions this worker owns now. */
+    public Set<TopicPartition> assignment() {
+        return assigned;
+    }
+
+    /** Why the consumer cannot go on, or null. */
+    public String broken() {
+        if (broken == null && !stopping && thread.getState() == Thread.State.TERMINATED) {
+            return "the request consumer thread ended";
+        }
+        return broken;
+    }
+
+    /** Takes no new jobs (keeps polling and committing) while the worker finishes its own. */
+    public void drain() {
+        draining = true;
+    }
+
+    /** Commits what is finished, leaves the group and ends the thread. */
+    @Override
+    public void close() {
+        stopping = true;
+        wakeUp();
+        join();
+    }
+
+    /** Simulates a crash: ends the thread and closes the consumer without committing anything more. */
+    public void crash() {
+        crashing = true;
+        stopping = true;
+        wakeUp();
+        join();
+    }
+
+    private void wakeUp() {
+        KafkaConsumer<String, String> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    private void join() {
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    Properties consumerProperties() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.instanceId() + "-requests");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(Math.max(1, settings.maxInFlightJobs())));
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.putAll(settings.consumerProperties());
+        return p;
+    }
+
+    // ------------------------------------------------------------------------------------------ consumer thread
+
+    private void run() {
+        try {
+            while (!stopping && !ready.getAsBoolean()) {
+                Thread.sleep(50);
+            }
+            if (stopping) {
+                return;
+            }
+            consumer = new KafkaConsumer<>(consumerProperties());
+            consumer.subscribe(settings.topics().requestTopics(), new Rebalance());
+            subscribed = true;
+            LOG.infof("%s reads %s as group %s", settings.instanceId(), settings.topics().requestTopics(),
+                    settings.groupId());
+            while (!stopping) {
+                applyFinished();
+                admitBacklog();
+                pauseOrResume();
+                ConsumerRecords<String, String> records;
+                try {
+                    records = consumer.poll(settings.pollTimeout());
+                } catch (WakeupException e) {
+                    continue; // stopping is set
+                }
+                for (ConsumerRecord<String, String> record : records) {
+                    read(record);
+                }
+                admitBacklog();
+                commit(false);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (WakeupException e) {
+            // stopping
+        } catch (RuntimeException | Error e) {
+            broken = "the request consumer failed: " + e;
+            LOG.error("the request consumer failed", e);
+        } finally {
+            closeConsumer();
+        }
+    }
+
+    private void closeConsumer() {
+        if (consumer == null) {
+            return;
+        }
+        try {
+            if (!crashing) {
+                applyFinished();
+                commit(true);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("final commit failed: %s", e.toString());
+        }
+        try {
+            consumer.close();
+        } catch (RuntimeException e) {
+            LOG.warnf("closing the request consumer: %s", e.toString());
+        }
+        subscribed = false;
+        assigned = Set.of();
+    }
+
+    private void read(ConsumerRecord<String, String> record) {
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        progress.computeIfAbsent(tp, p -> new PartitionProgress()).started(record.offset());
+        RequestDecoder.Decoded decoded = decoder.decode(record.topic(), record.partition(), record.offset(),
+                record.key(), record.value());
+        JobRequest.RecordPosition position = new JobRequest.RecordPosition(record.topic(), record.partition(),
+                record.offset());
+        if (decoded instanceof RequestDecoder.Invalid invalid) {
+            refuse(position, record.key(), record.value(), invalid.jobId(), invalid.reason());
+        } else {
+            JobRequest request = ((RequestDecoder.Valid) decoded).request();
+            if (cancels.contains(request.jobId())) {
+                LOG.infof("job %s was cancelled before it started", request.jobId());
+                metrics.jobFinished("cancelled");
+                whenStored(events.publish(new JobEvent.Cancelled(request.jobId(), 0, Instant.now())), position);
+            } else {
+                backlog.addLast(request);
+            }
+        }
+    }
+
+    /** Admits waiting requests while the worker has room. */
+    private void admitBacklog() {
+        while (!backlog.isEmpty() && !draining && worker.hasRoomFor(backlog.peekFirst().count())) {
+            JobRequest request = backlog.pollFirst();
+            if (cancels.contains(request.jobId())) {
+                metrics.jobFinished("cancelled");
+                whenStored(events.publish(new JobEvent.Cancelled(request.jobId(), 0, Instant.now())),
+                        request.position());
+                continue;
+            }
+            LiveModel slot = models.slot(request.model()).orElseThrow();
+            ServedModel.Lease lease = slot.lease().orElse(null);
+            if (lease == null) {
+                // Not reachable while the consumer only joins once every model is loaded; kept as a clear failure.
+                metrics.jobFinished("failed");
+                whenStored(events.publish(new JobEvent.Failed(request.jobId(), 0, "model " + request.model()
+                        + " has no live version", Instant.now())), request.position());
+                continue;
+            }
+            JobRequest.Prepared prepared;
+            try {
+                prepared = request.prepare(lease.model());
+            } catch (IllegalArgumentException e) {
+                lease.close();
+                refuse(request.position(), request.key(), request.rawValue(), request.jobId(), e.getMessage());
+                continue;
+            }
+            worker.submit(request, lease, prepared, (r, outcome) -> finished.add(r.position()));
+        }
+    }
+
+    /** A request that cannot be served: failed event (when there is a job id) and dead letter, then committed. */
+    private void refuse(JobRequest.RecordPosition position, String key, String value, String jobId, String reason) {
+        LOG.warnf("refused %s (job %s): %s", position, jobId, reason);
+        metrics.jobFinished("invalid");
+        CompletableFuture<Void> letter = deadLetters.publish(new DeadLetter(position.topic(), position.partition(),
+                position.offset(), key, value, reason, SamplerSettings.SERVICE, Instant.now())).toCompletableFuture();
+        CompletableFuture<Void> failed = jobId == null ? CompletableFuture.completedFuture(null)
+                : events.publish(new JobEvent.Failed(jobId, 0, reason, Instant.now())).toCompletableFuture();
+        whenStored(CompletableFuture.allOf(letter, failed), position);
+    }
+
+    private void whenStored(java.util.concurrent.CompletionStage<Void> stored, JobRequest.RecordPosition position) {
+        stored.whenComplete((ok, error) -> {
+            if (error == null) {
+                finished.add(position);
+            } else {
+                // Left uncommitted: the record is read again after a restart or rebalance.
+                LOG.errorf("could not store the outcome of %s: %s", position, error);
+            }
+        });
+    }
+
+    private void applyFinished() {
+        JobRequest.RecordPosition p;
+        while ((p = finished.poll()) != null) {
+            PartitionProgress pp = progress.get(new TopicPartition(p.topic(), p.partition()));
+            if (pp != null) {
+                pp.finished(p.offset());
+            }
+        }
+    }
+
+    private void pauseOrResume() {
+        boolean full = draining || !backlog.isEmpty();
+        Set<TopicPartition> assignment = consumer.assignment();
+        if (full) {
+            // Also pauses partitions assigned since the last pause; poll() keeps the membership alive.
+            consumer.pause(assignment);
+            paused = true;
+        } else if (paused) {
+            consumer.resume(consumer.paused());
+            paused = false;
+        }
+    }
+
+    private void commit(boolean sync) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (Map.Entry<TopicPartition, PartitionProgress> e : progress.entrySet()) {
+            long offset = e.getValue().committable();
+            if (offset >= 0) {
+                offsets.put(e.getKey(), new OffsetAndMetadata(offset));
+            }
+        }
+        commit(offsets, sync);
+    }
+
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets, boolean sync) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        if (sync) {
+            consumer.commitSync(offsets, Duration.ofSeconds(10));
+            markCommitted(offsets);
+        } else {
+            consumer.commitAsync(offsets, (done, error) -> {
+                if (error == null) {
+                    markCommitted(done);
+                } else {
+                    LOG.warnf("commit of %s failed (will be retried): %s", done, error.toString());
+                }
+            });
+        }
+    }
+
+    private void markCommitted(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.forEach((tp, om) -> {
+            PartitionProgress pp = progress.get(tp);
+            if (pp != null) {
+                pp.committed(om.offset());
+            }
+        });
+    }
+
+    /** Runs inside poll(), on the consumer thread. */
+    private final class Rebalance implements ConsumerRebalanceListener {
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            applyFinished();
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            for (TopicPartition tp : partitions) {
+                PartitionProgress pp = progress.get(tp);
+                if (pp != null && pp.committable() >= 0) {
+                    offsets.put(tp, new OffsetAndMetadata(pp.committable()));
+                }
+            }
+            if (!crashing) {
+                try {
+                    commit(offsets, true);
+                } catch (RuntimeException e) {
+                    LOG.warnf("commit on revocation failed: %s", e.toString());
+                }
+            }
+            leave(partitions, "revoked");
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                leave(partitions, "lost");
+            }
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            assigned = Set.copyOf(consumer.assignment());
+            if (!partitions.isEmpty()) {
+                LOG.infof("%s assigned %s", settings.instanceId(), partitions);
+            }
+        }
+
+        private void leave(Collection<TopicPartition> partitions, String how) {
+            Set<TopicPartition> gone = new HashSet<>(partitions);
+            LOG.infof("%s %s %s; their unfinished jobs go to the new owner", settings.instanceId(), how, gone);
+            for (TopicPartition tp : gone) {
+                progress.remove(tp);
+            }
+            Set<TopicPartition> still = new HashSet<>(assigned);
+            still.removeAll(gone);
+            assigned = Set.copyOf(still);
+            for (Iterator<JobRequest> it = backlog.iterator(); it.hasNext(); ) {
+                JobRequest.RecordPosition p = it.next().position();
+                if (gone.contains(new TopicPartition(p.topic(), p.partition()))) {
+                    it.remove();
+                }
+            }
+            worker.abandon(r -> gone.contains(new TopicPartition(r.position().topic(), r.position().partition())));
+        }
+    }
+}

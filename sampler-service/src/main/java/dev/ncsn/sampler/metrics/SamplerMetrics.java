@@ -1,0 +1,146 @@
+package dev.ncsn.sampler.metrics;
+
+import dev.ncsn.sampler.core.ServedModel;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The worker's Prometheus metrics (names as exported):
+ * <ul>
+ *   <li>{@code ncsn_sampler_jobs_total{outcome=done|failed|cancelled|invalid}}: finished jobs;</li>
+ *   <li>{@code ncsn_sampler_langevin_steps_total}: Langevin steps, one per job per step (a job of 10 levels × 100
+ *       steps counts 1000), and {@code ncsn_sampler_langevin_steps_per_second}: their rate over the last 10 s;</li>
+ *   <li>{@code ncsn_sampler_sample_steps_total}: the same counted per image (a job of 16 images counts 16 per step);</li>
+ *   <li>{@code ncsn_sampler_forward_pass_seconds}: score network passes (each shared by every job in flight on
+ *       that version), so steps / passes is the sharing factor;</li>
+ *   <li>{@code ncsn_sampler_jobs_in_flight}: jobs admitted and not finished;</li>
+ *   <li>{@code ncsn_sampler_model_info{model,version}} = 1 for each live version, and
+ *       {@code ncsn_sampler_model_training_step{model}} of the live version;</li>
+ *   <li>{@code ncsn_sampler_model_reloads_total{model}} and {@code ncsn_sampler_model_reload_failures_total{model}}.</li>
+ * </ul>
+ */
+public final class SamplerMetrics {
+
+    private static final long RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final MeterRegistry registry;
+    private final Counter langevinSteps;
+    private final Counter sampleSteps;
+    private final Timer forwardPass;
+    private final Map<String, Counter> jobs = new ConcurrentHashMap<>();
+    private final Map<String, Gauge> modelInfo = new ConcurrentHashMap<>();
+    private final Map<String, ServedModel> live = new ConcurrentHashMap<>();
+    private final ArrayDeque<long[]> recentSteps = new ArrayDeque<>();
+
+    public SamplerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.langevinSteps = Counter.builder("ncsn.sampler.langevin.steps")
+                .description("Langevin steps taken, one per job per step").register(registry);
+        this.sampleSteps = Counter.builder("ncsn.sampler.sample.steps")
+                .description("Langevin steps taken, one per image per step").register(registry);
+        this.forwardPass = Timer.builder("ncsn.sampler.forward.pass")
+                .description("score network passes, each shared by the jobs in flight on one version")
+                .register(registry);
+        Gauge.builder("ncsn.sampler.langevin.steps.per.second", this, SamplerMetrics::stepsPerSecond)
+                .description("Langevin steps per second over the last 10 s").register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Registers the in-flight gauge (the worker knows the count). */
+    public void inFlight(Supplier<Number> jobsInFlight) {
+        Gauge.builder("ncsn.sampler.jobs.in.flight", jobsInFlight).description("jobs admitted and not finished")
+                .strongReference(true).register(registry);
+    }
+
+    /** One shared forward pass and the Langevin steps it served. */
+    public void stepped(int jobSteps, int images, long nanos) {
+        langevinSteps.increment(jobSteps);
+        sampleSteps.increment(images);
+        forwardPass.record(nanos, TimeUnit.NANOSECONDS);
+        long now = System.nanoTime();
+        synchronized (recentSteps) {
+            recentSteps.addLast(new long[] {now, jobSteps});
+            trim(now);
+        }
+    }
+
+    /** Langevin steps (per job) per second over the last 10 s. */
+    public double stepsPerSecond() {
+        long now = System.nanoTime();
+        synchronized (recentSteps) {
+            trim(now);
+            if (recentSteps.isEmpty()) {
+                return 0;
+            }
+            long steps = 0;
+            for (long[] e : recentSteps) {
+                steps += e[1];
+            }
+            double span = Math.max(now - recentSteps.peekFirst()[0], TimeUnit.SECONDS.toNanos(1));
+            return steps / (span / 1e9);
+        }
+    }
+
+    private void trim(long now) {
+        while (!recentSteps.isEmpty() && now - recentSteps.peekFirst()[0] > RATE_WINDOW_NANOS) {
+            recentSteps.removeFirst();
+        }
+    }
+
+    public void jobFinished(String outcome) {
+        jobs.computeIfAbsent(outcome, o -> Counter.builder("ncsn.sampler.jobs").tag("outcome", o)
+                .description("jobs by outcome").register(registry)).increment();
+    }
+
+    public double jobs(String outcome) {
+        Counter c = jobs.get(outcome);
+        return c == null ? 0 : c.count();
+    }
+
+    public double langevinSteps() {
+        return langevinSteps.count();
+    }
+
+    public long forwardPasses() {
+        return forwardPass.count();
+    }
+
+    public void modelInstalled(ServedModel model) {
+        Gauge old = modelInfo.remove(model.model());
+        if (old != null) {
+            registry.remove(old);
+        }
+        live.put(model.model(), model);
+        modelInfo.put(model.model(), Gauge.builder("ncsn.sampler.model.info", () -> 1)
+                .tag("model", model.model()).tag("version", model.version())
+                .description("the live version of each model (value 1)").strongReference(true).register(registry));
+        if (registry.find("ncsn.sampler.model.training.step").tag("model", model.model()).gauge() == null) {
+            Gauge.builder("ncsn.sampler.model.training.step", live,
+                    m -> m.containsKey(model.model()) ? m.get(model.model()).manifest().trainingStep() : Double.NaN)
+                    .tag("model", model.model()).description("training step of the live version")
+                    .register(registry);
+        }
+        registry.counter("ncsn.sampler.model.reloads", "model", model.model()).increment();
+    }
+
+    public void reloadFailed(String model) {
+        registry.counter("ncsn.sampler.model.reload.failures", "model", model).increment();
+    }
+
+    public double reloadFailures(String model) {
+        Counter c = registry.find("ncsn.sampler.model.reload.failures").tag("model", model).counter();
+        return c == null ? 0 : c.count();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.ncsn.sampler.core;
+
+import dev.ncsn.sampler.config.SamplerSettings;
+import dev.ncsn.sampler.metrics.SamplerMetrics;
+
+import ai.djl.ndarray.NDManager;
+import dev.ncsn.model.checkpoint.CheckpointManifest;
+import dev.ncsn.model.contract.JobEvent;
+import dev.ncsn.model.net.NcsnScoreNetwork;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.ncsn.sampler.core.SamplerFixture.params;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The sampling worker and the model slots on their own: no Kafka, no S3, events into a list. */
+class SamplingWorkerTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final List<JobEvent> events = new CopyOnWriteArrayList<>();
+    private final Map<String, SamplingWorker.Outcome> finished = new ConcurrentHashMap<>();
+
+    @Test
+    void jobsShareForwardPassesAndLeaveNoNativeMemoryBehind() {
+        ServedModel v1 = load("v1", 1);
+        LiveModel slot = new LiveModel("m");
+        slot.install(v1);
+        int parameters = v1.network().parameters().size();
+        SamplerMetrics metrics = new SamplerMetrics(new SimpleMeterRegistry());
+        SamplingWorker worker = new SamplingWorker(settings(), sink(), new RecentCancels(10), metrics);
+        worker.start();
+        try {
+            for (String id : List.of("a", "b", "c")) {
+                submit(worker, slot, id, 3);
+            }
+            assertEquals(3, worker.inFlight());
+            awaitFinished("a", "b", "c");
+            assertEquals(90, metrics.langevinSteps(), 1e-9);
+            assertTrue(metrics.forwardPasses() < 90, "shared passes: " + metrics.forwardPasses());
+            HotReloadTest.awaitTrue(() -> worker.inFlight() == 0, "nothing in flight");
+            assertEquals(1, v1.references(), "only the slot holds the version");
+            assertEquals(parameters, v1.manager().getManagedArrays().size(),
+                    "no array outlives its job: the version's manager holds only the parameters");
+        } finally {
+            worker.close();
+            slot.close();
+        }
+        assertTrue(v1.isClosed());
+    }
+
+    @Test
+    void aReplacedVersionStaysOpenUntilItsLastJobEnds() {
+        ServedModel v1 = load("v1", 1);
+        ServedModel v2 = load("v2", 2);
+        LiveModel slot = new LiveModel("m");
+        slot.install(v1);
+        ServedModel.Lease running = slot.lease().orElseThrow();
+        assertSame(v1, slot.install(v2));
+        assertFalse(v1.isClosed(), "a job still holds v1");
+        ServedModel.Lease next = slot.lease().orElseThrow();
+        assertSame(v2, next.model(), "new jobs get v2");
+        running.close();
+        running.close(); // idempotent
+        assertTrue(v1.isClosed(), "the last job on v1 ended");
+        assertThrows(IllegalStateException.class, () -> v1.network().parameterValues());
+        next.close();
+        slot.close();
+        assertTrue(v2.isClosed());
+        assertTrue(slot.lease().isEmpty());
+    }
+
+    @Test
+    void recentCancelsForgetTheOldestFirst() {
+        RecentCancels cancels = new RecentCancels(2);
+        cancels.add("a");
+        cancels.add("b");
+        cancels.add("c");
+        assertFalse(cancels.contains("a"));
+        assertTrue(cancels.contains("b") && cancels.contains("c"));
+    }
+
+    private SamplerSettings settings() {
+        return SamplerSettings.defaults("unused:9092", "g", "unit", SamplerSettings.TopicNames.defaults(),
+                List.of("m"));
+    }
+
+    private JobEventSink sink() {
+        return e -> {
+            events.add(e);
+            return CompletableFuture.completedFuture(null);
+        };
+    }
+
+    private void submit(SamplingWorker worker, LiveModel slot, String id, int steps) {
+        JobRequest request = new JobRequest(id, "m", params(2, id.hashCode(), steps, steps), null, null,
+                new JobRequest.RecordPosition("t", 0, id.charAt(0)), id, "{}");
+        ServedModel.Lease lease = slot.lease().orElseThrow();
+        worker.submit(request, lease, request.prepare(lease.model()), (r, outcome) -> finished.put(r.jobId(), outcome));
+    }
+
+    private void awaitFinished(String... ids) {
+        HotReloadTest.awaitTrue(() -> List.of(ids).stream().allMatch(finished::containsKey), "jobs finish");
+        for (String id : ids) {
+            assertEquals(SamplingWorker.Outcome.DONE, finished.get(id));
+            assertTrue(events.stream().anyMatch(e -> e.jobId().equals(id) && e instanceof JobEvent.Done));
+        }
+    }
+
+    private static ServedModel load(String version, long seed) {
+        NDManager manager = NDManager.newBaseManager();
+        NcsnScoreNetwork net = NcsnScoreNetwork.create(TestModels.TINY, TestModels.SCHEDULE, manager, seed);
+        CheckpointManifest manifest = CheckpointManifest.of("m", version, TestModels.TINY, TestModels.SCHEDULE,
+                CheckpointManifest.DataShape.of(TestModels.TINY), seed, true, Instant.now());
+        return new ServedModel(manifest, manager, net);
+    }
+}

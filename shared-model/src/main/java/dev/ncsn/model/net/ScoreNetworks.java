@@ -1,0 +1,72 @@
+package dev.ncsn.model.net;
+
+import ai.djl.ndarray.NDManager;
+import dev.ncsn.model.NoiseSchedule;
+import dev.ncsn.model.TrainableScoreModel;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The network factory: every caller (training, the trainer's promotion gate, the sampler's model loader, the
+ * command line) builds its score network here from an {@link Architecture}, usually a checkpoint manifest's, and
+ * gets the {@link TrainableScoreModel} interface back, so no caller names a network class.
+ *
+ * <p>The family is the architecture's {@link Architecture#family()}. Adding a network is one class that declares
+ * its {@link NetworkFamily} and one line in {@link #REGISTERED}; checkpoints then say which family they are and
+ * every service builds the right network from them.
+ */
+public final class ScoreNetworks {
+
+    /** The registered families, by name, in registration order. */
+    private static final Map<String, NetworkFamily> REGISTERED = register(
+            NcsnScoreNetwork.FAMILY);
+
+    private ScoreNetworks() {
+    }
+
+    private static Map<String, NetworkFamily> register(NetworkFamily... families) {
+        Map<String, NetworkFamily> byName = new LinkedHashMap<>();
+        for (NetworkFamily f : families) {
+            if (byName.putIfAbsent(f.name(), f) != null) {
+                throw new IllegalStateException("two network families are named " + f.name());
+            }
+        }
+        return Collections.unmodifiableMap(byName);
+    }
+
+    /** Every registered family, in registration order. */
+    public static Collection<NetworkFamily> families() {
+        return REGISTERED.values();
+    }
+
+    /** The family of this name. @throws IllegalArgumentException naming the known ones when there is none */
+    public static NetworkFamily family(String name) {
+        NetworkFamily f = REGISTERED.get(name);
+        if (f == null) {
+            throw new IllegalArgumentException("unknown network family '" + name + "'; this version knows "
+                    + REGISTERED.keySet());
+        }
+        return f;
+    }
+
+    /** The family the architecture belongs to. */
+    public static NetworkFamily family(Architecture architecture) {
+        return family(architecture.family());
+    }
+
+    /**
+     * A freshly initialised network of the architecture's family for this noise schedule (whose level count must
+     * match the architecture's); its parameters belong to {@code manager}. The same seed gives the same values.
+     */
+    public static TrainableScoreModel create(Architecture architecture, NoiseSchedule schedule, NDManager manager,
+                                             long seed) {
+        if (schedule.levels() != architecture.levels()) {
+            throw new IllegalArgumentException("the schedule has " + schedule.levels() + " levels but the architecture "
+                    + architecture.levels());
+        }
+        return family(architecture).builder().create(architecture, schedule, manager, seed);
+    }
+}

@@ -1,0 +1,21 @@
+package dev.ncsn.trainer.config;
+
+/**
+ * The promotion gate's parameters ({@code ncsn.trainer.gate.*}).
+ *
+ * @param tolerance   relative: 0.02 lets a candidate be up to 2 % worse than the live version
+ * @param heldOutSize images scored (at most; fewer if the held-out set is smaller)
+ * @param seed        of the fixed noise
+ * @param batchSize   images per forward pass while scoring
+ */
+public record GateSettings(double tolerance, int heldOutSize, long seed, int batchSize) {
+
+    public GateSettings {
+        if (!(tolerance >= 0)) {
+            throw new IllegalArgumentException("gate tolerance must be non-negative, got " + tolerance);
+        }
+        if (heldOutSize < 1 || batchSize < 1) {
+            throw new IllegalArgumentException("held-out size and batch size must be positive");
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.ncsn.trainer.config;
+
+import dev.ncsn.model.contract.Topics;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The trainer's settings, {@code ncsn.trainer.*} (environment: {@code NCSN_TRAINER_*}). The store is
+ * services-common's {@code S3Config} ({@code ncsn.s3.*}), Kafka {@code kafka.bootstrap.servers}.
+ */
+@ConfigMapping(prefix = "ncsn.trainer")
+public interface TrainerConfig {
+
+    /**
+     * Local training state. Disposable: the state is also in the bucket (runs/RUN/state/), so a trainer with a new
+     * disk resumes from there.
+     */
+    @WithDefault("${java.io.tmpdir}/ncsn-trainer")
+    String workDir();
+
+    /** Runs that train at once; more are refused with 409 (a CPU trains one network at a time best). */
+    @WithDefault("1")
+    int maxConcurrentRuns();
+
+    /** Resume the runs that were running (or waiting for data) when the trainer last stopped. */
+    @WithDefault("true")
+    boolean resumeOnStart();
+
+    /** Saved training states kept per run segment, locally and in the bucket. */
+    @WithDefault("2")
+    int stateKeep();
+
+    /** How often a continuous run looks for a newer dataset version. */
+    @WithDefault("5m")
+    Duration dataPollInterval();
+
+    /** Progress log interval of a training run. */
+    @WithDefault("10s")
+    Duration logEvery();
+
+    /** Attempts to send a model-update event (the pointer is written either way). */
+    @WithDefault("3")
+    int eventSendAttempts();
+
+    /** At shutdown, how long runs get to finish their step and save their state. */
+    @WithDefault("60s")
+    Duration shutdownGrace();
+
+    Gate gate();
+
+    /** These settings as the plain values a {@code TrainerNode} is built with. */
+    default TrainerSettings toSettings() {
+        Gate g = gate();
+        Defaults d = defaults();
+        return new TrainerSettings(Path.of(workDir()), maxConcurrentRuns(), resumeOnStart(), stateKeep(),
+                dataPollInterval(), logEvery(), new GateSettings(g.tolerance(), g.heldOutSize(), g.seed(),
+                g.batchSize()), retention().keepLast(), new RunDefaults(d.preset(), d.batchSize(), d.steps(),
+                d.checkpointEvery(), d.previewCount(), d.previewStepsPerLevel()), eventSendAttempts());
+    }
+
+    Retention retention();
+
+    Defaults defaults();
+
+    TopicSettings topics();
+
+    /** The promotion gate. */
+    interface Gate {
+
+        /** Relative: a candidate may be this much worse than the live version and still be promoted. */
+        @WithDefault("0.02")
+        double tolerance();
+
+        /** Held-out images scored. */
+        @WithDefault("256")
+        int heldOutSize();
+
+        /** Seed of the fixed held-out noise. Changing it changes every score. */
+        @WithDefault("20190707")
+        long seed();
+
+        /** Images per forward pass while scoring. */
+        @WithDefault("32")
+        int batchSize();
+    }
+
+    /** Retention of old versions. */
+    interface Retention {
+
+        /** Keep the newest N versions of each model (and always the live one); 0 keeps all. */
+        @WithDefault("0")
+        int keepLast();
+    }
+
+    /** Defaults of run requests. */
+    interface Defaults {
+
+        @WithDefault("compact")
+        String preset();
+
+        @WithDefault("64")
+        int batchSize();
+
+        @WithDefault("10000")
+        long steps();
+
+        @WithDefault("1000")
+        int checkpointEvery();
+
+        @WithDefault("16")
+        int previewCount();
+
+        @WithDefault("10")
+        int previewStepsPerLevel();
+    }
+
+    interface TopicSettings {
+
+        /** Create the model-updates topic (compacted, one partition) if it is missing. */
+        @WithDefault("true")
+        boolean create();
+
+        @WithDefault("1")
+        short replicationFactor();
+
+        /** Also in application.properties: the outgoing channel reads it from there. */
+        @WithDefault(Topics.MODEL_UPDATES)
+        String modelUpdates();
+    }
+}
