@@ -6,7 +6,7 @@ import dev.ncsn.sampler.metrics.SamplerMetrics;
 import ai.djl.ndarray.NDManager;
 import dev.ncsn.model.contract.JobEvent;
 import dev.ncsn.model.sampling.Frame;
-import dev.ncsn.model.sampling.LangevinChain;
+import dev.ncsn.model.sampling.SamplingJob;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -25,11 +25,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * Runs the jobs admitted to this worker on one sampling thread, all ten levels through the shared-model
- * {@link dev.ncsn.model.sampling.AnnealedLangevinSampler}.
+ * Runs the jobs admitted to this worker on one sampling thread, each with the sampler its request names, through
+ * the shared-model {@link dev.ncsn.model.sampling.SamplingRunner}.
  *
- * <p>Every iteration advances every running job by one Langevin step. Jobs on the same model version share one
- * forward pass ({@code sampler.step} batches all their samples, each at its own level); jobs on different
+ * <p>Every iteration makes the next network evaluation of every running job. Jobs on the same model version share
+ * one forward pass ({@code runner.step} batches all their samples, each at its own level, whatever their
+ * samplers); jobs on different
  * versions (a hot reload happened while some were running) get one pass per version. Jobs join and leave
  * between steps. Each job draws its noise from its own seeded generator, so its samples are the same alone or
  * batched (the network's per-sample output does not depend on the batch; on the CPU this is bit-exact).
@@ -280,7 +281,7 @@ public final class SamplingWorker implements AutoCloseable {
         }
         for (Map.Entry<ServedModel, List<RunningJob>> group : byVersion.entrySet()) {
             ServedModel model = group.getKey();
-            List<LangevinChain> chains = new ArrayList<>(group.getValue().size());
+            List<SamplingJob> chains = new ArrayList<>(group.getValue().size());
             int jobSteps = 0;
             int images = 0;
             for (RunningJob job : group.getValue()) {
@@ -360,7 +361,7 @@ public final class SamplingWorker implements AutoCloseable {
                 job.completion.finished(job.request, outcome);
             }
         });
-        LOG.debugf("job %s %s on %s after %d steps", id, outcome, model, job.chain.completedSteps());
+        LOG.debugf("job %s %s on %s after %d steps", id, outcome, model, job.chain.completedEvaluations());
     }
 
     private void release(RunningJob job) {
@@ -405,7 +406,7 @@ public final class SamplingWorker implements AutoCloseable {
 
         final JobRequest request;
         final ServedModel.Lease lease;
-        final LangevinChain chain;
+        final SamplingJob chain;
         final boolean denoisedPreview;
         final Completion completion;
         /** The job's native memory, under its version's manager; closed when the job ends. */
@@ -420,7 +421,7 @@ public final class SamplingWorker implements AutoCloseable {
             this.lease = lease;
             this.completion = completion;
             this.denoisedPreview = request.parameters().denoisedPreviewOrDefault();
-            this.chain = lease.model().sampler().chain(prepared.spec(), prepared.inpainting(), this::onFrame);
+            this.chain = lease.model().sampler().job(prepared.spec(), prepared.inpainting(), this::onFrame);
             this.manager = lease.model().manager().newSubManager();
             this.manager.setName("job-" + request.jobId());
         }
@@ -430,7 +431,7 @@ public final class SamplingWorker implements AutoCloseable {
             ServedModel model = lease.model();
             int count = chain.count();
             JobEvent.Frame event = new JobEvent.Frame(request.jobId(), sequence++, frame.level(),
-                    model.network().schedule().levels(), frame.sigma(), frame.step(), frame.stepsInLevel(),
+                    frame.levels(), frame.sigma(), frame.step(), frame.stepsInLevel(),
                     frame.completedSteps(), frame.totalSteps(), model.version(),
                     SampleImages.grid(frame.samples(), count, model),
                     denoisedPreview ? SampleImages.grid(frame.denoised(), count, model) : null, Instant.now());

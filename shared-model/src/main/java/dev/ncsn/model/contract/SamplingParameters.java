@@ -51,6 +51,11 @@ public record SamplingParameters(
     public static final int MAX_FRAMES_PER_LEVEL = 50;
     /** count × stepsPerLevel at most: the work one job may ask of a worker, e.g. 64 images × 500 steps. */
     public static final int MAX_SAMPLE_STEPS = 32_000;
+    /**
+     * count × network evaluations at most, checked where the model's levels are known (the worker): the same work
+     * as {@link #MAX_SAMPLE_STEPS} over ten levels, whatever the sampler (corrector steps multiply it).
+     */
+    public static final int MAX_SAMPLE_EVALUATIONS = 10 * MAX_SAMPLE_STEPS;
 
     public SamplingParameters {
         samplerOptions = samplerOptions == null ? null : new LinkedHashMap<>(samplerOptions);
