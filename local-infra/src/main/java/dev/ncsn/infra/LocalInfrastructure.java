@@ -5,24 +5,19 @@ import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.errors.ErrorResponseException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -44,6 +39,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
  *       Docker pay nothing for the check.</li>
  * </ul>
  * The environment variable {@code NCSN_INFRA} is read when the system property is absent.
+ *
+ * <p>This class is the handle (addresses, client settings, buckets and topics) and how a pair starts; the switch
+ * is {@link ModeSwitch}, the Docker check {@link DockerProbe}, and the one pair per JVM {@link SharedInfrastructure}.
  *
  * <p>Local runs use {@link #startEmbedded(Path, int, int, String, String)} (or
  * {@link LocalInfrastructureMain} as a process), which keeps the data in the given directory
@@ -84,10 +82,6 @@ public final class LocalInfrastructure implements AutoCloseable {
     public static final String S3_ACCESS_KEY_ENV = "NCSN_S3_ACCESS_KEY";
     public static final String S3_SECRET_KEY_ENV = "NCSN_S3_SECRET_KEY";
     public static final String S3_BUCKET_ENV = "NCSN_S3_BUCKET";
-
-    private static final Logger LOG = Logger.getLogger(LocalInfrastructure.class.getName());
-
-    private static LocalInfrastructure shared;
 
     private final Mode mode;
     private final String kafkaBootstrapServers;
@@ -176,175 +170,38 @@ public final class LocalInfrastructure implements AutoCloseable {
         return mode == Mode.DOCKER ? startDocker() : startEmbedded(dataDir);
     }
 
-    // ---------------------------------------------------------------------------------- sharing
+    // ---------------------------------------------------------------------------------- sharing and the switch
 
     /**
-     * The JVM-wide pair for tests: started on first call in the mode {@link #resolveMode()}
-     * chooses (embedded data in a temporary directory), closed by a shutdown hook, so each
-     * server starts once per test run. {@link #close()} on it does nothing.
-     *
-     * <p>"JVM-wide" holds across class loaders: Quarkus loads tests and test resources in its
-     * own class loaders, and a call from there is answered by the instance owned by the system
-     * class loader, so plain JUnit tests and {@code @QuarkusTest}s share one pair.
+     * The JVM-wide pair for tests: started on first call in the mode {@link #resolveMode()} chooses (embedded data
+     * in a temporary directory), closed by a shutdown hook, so each server starts once per test run; shared across
+     * class loaders, so plain JUnit tests and {@code @QuarkusTest}s share one pair (see {@link SharedInfrastructure}).
+     * {@link #close()} on it does nothing.
      */
     public static LocalInfrastructure shared() {
-        ClassLoader own = LocalInfrastructure.class.getClassLoader();
-        ClassLoader system = ClassLoader.getSystemClassLoader();
-        if (own != system) {
-            Map<String, String> descriptor = sharedFromSystemClassLoader(system);
-            if (descriptor != null) {
-                return fromDescriptor(descriptor);
-            }
-        }
-        return sharedHere();
+        return SharedInfrastructure.get();
     }
 
     /**
-     * Internal: the shared pair's coordinates as strings, so that another class loader can reach
-     * it ({@link #shared()} calls this reflectively). Starts the pair if needed.
+     * Internal: the shared pair's coordinates as strings, so that another class loader can reach it
+     * ({@link SharedInfrastructure} calls this reflectively on the system class loader's copy). Starts the pair if
+     * needed.
      */
     public static Map<String, String> sharedDescriptor() {
-        return sharedHere().descriptor();
+        return SharedInfrastructure.descriptorHere();
     }
-
-    private static synchronized LocalInfrastructure sharedHere() {
-        if (shared == null) {
-            Mode mode = resolveMode();
-            long start = System.nanoTime();
-            LocalInfrastructure started;
-            Path tempDir = null;
-            if (mode == Mode.DOCKER) {
-                started = startDocker();
-            } else {
-                try {
-                    tempDir = Files.createTempDirectory("ncsn-infra-");
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot create a temporary directory", e);
-                }
-                started = startEmbedded(tempDir);
-            }
-            LOG.info(() -> String.format(Locale.ROOT, "shared %s infrastructure up in %d ms: kafka %s, s3 %s",
-                    mode.name().toLowerCase(Locale.ROOT), (System.nanoTime() - start) / 1_000_000,
-                    started.kafkaBootstrapServers, started.s3Endpoint));
-            Path toDelete = tempDir;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                started.closeResources();
-                if (toDelete != null) {
-                    deleteRecursively(toDelete);
-                }
-            }, "ncsn-infra-shutdown"));
-            shared = new LocalInfrastructure(started.mode, started.kafkaBootstrapServers, started.s3Endpoint,
-                    started.s3AccessKey, started.s3SecretKey, List.of(), false);
-        }
-        return shared;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, String> sharedFromSystemClassLoader(ClassLoader system) {
-        Class<?> type;
-        try {
-            type = Class.forName(LocalInfrastructure.class.getName(), true, system);
-        } catch (ClassNotFoundException | LinkageError e) {
-            return null; // not on the system class path: this class loader owns its own pair
-        }
-        try {
-            Method method = type.getMethod("sharedDescriptor");
-            return (Map<String, String>) method.invoke(null);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException("shared infrastructure did not start", e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot reach the shared infrastructure", e);
-        }
-    }
-
-    private Map<String, String> descriptor() {
-        Map<String, String> d = new LinkedHashMap<>();
-        d.put("mode", mode.name());
-        d.put("kafka", kafkaBootstrapServers);
-        d.put("s3", s3Endpoint);
-        d.put("accessKey", s3AccessKey);
-        d.put("secretKey", s3SecretKey);
-        return d;
-    }
-
-    private static LocalInfrastructure fromDescriptor(Map<String, String> d) {
-        return new LocalInfrastructure(Mode.valueOf(d.get("mode")), d.get("kafka"), d.get("s3"), d.get("accessKey"),
-                d.get("secretKey"), List.of(), false);
-    }
-
-    // ---------------------------------------------------------------------------------- the switch
 
     /**
-     * The mode {@link #shared()} uses: {@value #MODE_PROPERTY} (or {@code NCSN_INFRA}) =
-     * {@code embedded}, {@code docker}, or {@code auto}/unset (Docker if available).
+     * The mode {@link #shared()} uses: {@value #MODE_PROPERTY} (or {@code NCSN_INFRA}) = {@code embedded},
+     * {@code docker}, or {@code auto}/unset (Docker if available); see {@link ModeSwitch}.
      */
     public static Mode resolveMode() {
-        String value = System.getProperty(MODE_PROPERTY);
-        if (value == null || value.isBlank()) {
-            value = System.getenv(MODE_ENV);
-        }
-        String choice = value == null || value.isBlank() ? "auto" : value.trim().toLowerCase(Locale.ROOT);
-        return switch (choice) {
-            case "embedded" -> Mode.EMBEDDED;
-            case "docker", "testcontainers" -> Mode.DOCKER;
-            case "auto" -> dockerAvailable() ? Mode.DOCKER : Mode.EMBEDDED;
-            default -> throw new IllegalArgumentException(
-                    MODE_PROPERTY + " must be embedded, docker or auto, not '" + value + "'");
-        };
+        return ModeSwitch.resolve();
     }
 
-    /**
-     * Whether Testcontainers can reach a Docker engine. Cheap when there is none: Testcontainers
-     * is only asked when {@code DOCKER_HOST}, a Testcontainers config or a known socket exists.
-     */
+    /** Whether Testcontainers can reach a Docker engine; cheap when there is none (see {@link DockerProbe}). */
     public static boolean dockerAvailable() {
-        if (!dockerHint()) {
-            return false;
-        }
-        try {
-            Class.forName("org.testcontainers.DockerClientFactory", false, LocalInfrastructure.class.getClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
-        try {
-            return DockerInfrastructure.available();
-        } catch (RuntimeException | LinkageError e) {
-            return false;
-        }
-    }
-
-    private static boolean dockerHint() {
-        if (notBlank(System.getenv("DOCKER_HOST")) || notBlank(System.getProperty("docker.host"))) {
-            return true;
-        }
-        String home = System.getProperty("user.home", "");
-        String runtimeDir = System.getenv("XDG_RUNTIME_DIR");
-        List<String> candidates = new ArrayList<>(List.of(
-                "/var/run/docker.sock",
-                "/run/docker.sock",
-                home + "/.testcontainers.properties",
-                home + "/.docker/run/docker.sock",
-                home + "/.docker/desktop/docker.sock",
-                home + "/.colima/default/docker.sock",
-                home + "/.colima/docker.sock",
-                home + "/.rd/docker.sock",
-                home + "/.orbstack/run/docker.sock"));
-        if (notBlank(runtimeDir)) {
-            candidates.add(runtimeDir + "/docker.sock");
-            candidates.add(runtimeDir + "/podman/podman.sock");
-            candidates.add(runtimeDir + "/.docker/run/docker.sock");
-        }
-        if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win")) {
-            return true; // named pipes cannot be checked as files; let Testcontainers decide
-        }
-        return candidates.stream().anyMatch(c -> Files.exists(Paths.get(c)));
-    }
-
-    private static boolean notBlank(String s) {
-        return s != null && !s.isBlank();
+        return DockerProbe.available();
     }
 
     // ---------------------------------------------------------------------------------- using
@@ -510,7 +367,7 @@ public final class LocalInfrastructure implements AutoCloseable {
         }
     }
 
-    private synchronized void closeResources() {
+    synchronized void closeResources() {
         if (closed) {
             return;
         }

@@ -26,10 +26,11 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
- * `ncsn up`: the whole system on this machine. Starts the embedded Kafka and S3 pair (data kept under --data),
- * puts the seed model into the store when the store has no live version of it, starts trainer, sampler and
- * gateway as separate processes, waits until they are ready, prints the page's URL, and stops everything on
- * Ctrl-C or SIGTERM.
+ * `ncsn up`: the whole system on this machine. Decides what runs and how it is wired: the embedded Kafka and S3 pair
+ * (data kept under --data) or existing ones, the seed model put into the store when the store has no live version of
+ * it, then trainer, sampler and gateway, each its own process, and when each counts as ready; prints the page's URL.
+ * Starting, watching and stopping the processes (in order, on Ctrl-C or SIGTERM, or when one ends by itself) is the
+ * {@link Supervisor}'s.
  */
 @Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the whole system locally: embedded Kafka and S3, trainer, sampler and gateway, each its own "
@@ -87,8 +88,12 @@ final class UpCommand implements Callable<Integer> {
             description = "How long to wait for each part to be ready. Default: ${DEFAULT-VALUE}")
     int timeoutSeconds;
 
-    private final List<ChildProcess> children = new ArrayList<>();
-    private volatile boolean stopping;
+    /** Stopped after the services (a higher layer), so they can still reach Kafka and S3 while stopping. */
+    private static final int INFRA_LAYER = 0;
+    private static final int SERVICE_LAYER = 1;
+
+    private final Supervisor supervisor = new Supervisor("ncsn up");
+    private final Map<String, ChildProcess> started = new LinkedHashMap<>();
     private Path seedPath;
 
     @Override
@@ -104,13 +109,7 @@ final class UpCommand implements Callable<Integer> {
         Path logs = dataDir.resolve("logs");
         Files.createDirectories(logs);
         Optional<Path> seed = seedCheckpoint(home); // checked before anything starts
-        // SIGINT (Ctrl-C), SIGTERM and SIGHUP run this: the services first, then Kafka and S3.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopping = true;
-            System.err.println("\nncsn up: stopping…");
-            stopAll();
-            System.err.println("ncsn up: stopped");
-        }, "ncsn-up-stop"));
+        supervisor.stopOnShutdown(); // SIGINT (Ctrl-C), SIGTERM, SIGHUP: the services first, then Kafka and S3
         try {
             Map<String, String> env = kafka != null ? externalInfrastructure() : startInfrastructure(home, dataDir, logs);
             Optional<String> served = seedModel(seed, env);
@@ -132,32 +131,11 @@ final class UpCommand implements Callable<Integer> {
             System.out.println("NCSN is up: http://127.0.0.1:" + port + "/");
             System.out.println("data: " + dataDir + "   logs: " + logs + "   Ctrl-C stops everything");
             System.out.flush();
-            watch();
+            supervisor.watch(); // until a shutdown signal; a child that ends by itself ends `up`
             return 0;
         } catch (Exception e) {
-            if (stopping) {
-                // Ctrl-C while starting: the shutdown hook stops what runs; nothing else to report.
-                Thread.currentThread().join();
-            }
-            stopAll();
+            supervisor.abandon();
             throw e;
-        }
-    }
-
-    /** Until a shutdown signal: a child that ends by itself ends `up`, with its exit status and its log's tail. */
-    private void watch() throws InterruptedException {
-        while (true) {
-            Thread.sleep(1000);
-            if (stopping) {
-                Thread.currentThread().join(); // the shutdown hook stops everything and the JVM exits
-            }
-            for (ChildProcess child : snapshot()) {
-                if (!child.alive() && !stopping) {
-                    throw new IllegalStateException(child.name + " (pid " + child.pid() + ") stopped unexpectedly ("
-                            + child.exitDescription() + "); stopping everything. Last lines of " + child.log + ":\n"
-                            + child.tail(20));
-                }
-            }
         }
     }
 
@@ -194,7 +172,7 @@ final class UpCommand implements Callable<Integer> {
     }
 
     /** The embedded pair as its own process; its ready lines give the addresses. */
-    private Map<String, String> startInfrastructure(Path home, Path dataDir, Path logs) throws IOException, InterruptedException {
+    private Map<String, String> startInfrastructure(Path home, Path dataDir, Path logs) throws Exception {
         Path module = home.resolve("local-infra");
         Path classpathFile = module.resolve("target/standalone/classpath.txt");
         if (!Files.isRegularFile(classpathFile)) {
@@ -212,34 +190,29 @@ final class UpCommand implements Callable<Integer> {
         Path log = logs.resolve("infra.log");
         Files.deleteIfExists(log);
         System.err.println("ncsn up: starting Kafka and S3 (data in " + dataDir.resolve("infra") + ")…");
-        ChildProcess infra = adopt(ChildProcess.start("infrastructure", command, Map.of(), home, log));
-        long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!infra.alive()) {
-                throw new IllegalStateException("Kafka/S3 did not start (" + infra.exitDescription()
-                        + "); last lines of " + log + ":\n" + infra.tail(20));
+        ChildProcess infra = supervisor.start("infrastructure", command, Map.of(), home, log, INFRA_LAYER,
+                INFRA_STOP_GRACE);
+        supervisor.awaitReady(infra, "Kafka/S3", () -> Files.exists(log)
+                && Files.readAllLines(log).contains("NCSN_INFRA_READY"), Duration.ofMillis(250), timeout());
+        Map<String, String> values = new HashMap<>();
+        for (String line : Files.readAllLines(log)) {
+            int eq = line.indexOf('=');
+            if (eq > 0 && line.matches("[A-Z0-9_]+=.*")) {
+                values.put(line.substring(0, eq), line.substring(eq + 1));
             }
-            List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
-            if (lines.contains("NCSN_INFRA_READY")) {
-                Map<String, String> values = new HashMap<>();
-                for (String line : lines) {
-                    int eq = line.indexOf('=');
-                    if (eq > 0 && line.matches("[A-Z0-9_]+=.*")) {
-                        values.put(line.substring(0, eq), line.substring(eq + 1));
-                    }
-                }
-                Map<String, String> env = new LinkedHashMap<>();
-                env.put("KAFKA_BOOTSTRAP_SERVERS", values.get("KAFKA_BOOTSTRAP"));
-                env.put("NCSN_S3_ENDPOINT", values.get("S3_ENDPOINT"));
-                env.put("NCSN_S3_ACCESS_KEY", values.get("S3_ACCESS_KEY"));
-                env.put("NCSN_S3_SECRET_KEY", values.get("S3_SECRET_KEY"));
-                env.put("NCSN_S3_BUCKET", values.get("S3_BUCKET"));
-                System.err.println("ncsn up: Kafka " + env.get("KAFKA_BOOTSTRAP_SERVERS") + ", S3 " + env.get("NCSN_S3_ENDPOINT"));
-                return env;
-            }
-            Thread.sleep(250);
         }
-        throw new IllegalStateException("Kafka/S3 not ready after " + timeoutSeconds + " s; see " + log);
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", values.get("KAFKA_BOOTSTRAP"));
+        env.put("NCSN_S3_ENDPOINT", values.get("S3_ENDPOINT"));
+        env.put("NCSN_S3_ACCESS_KEY", values.get("S3_ACCESS_KEY"));
+        env.put("NCSN_S3_SECRET_KEY", values.get("S3_SECRET_KEY"));
+        env.put("NCSN_S3_BUCKET", values.get("S3_BUCKET"));
+        System.err.println("ncsn up: Kafka " + env.get("KAFKA_BOOTSTRAP_SERVERS") + ", S3 " + env.get("NCSN_S3_ENDPOINT"));
+        return env;
+    }
+
+    private Duration timeout() {
+        return Duration.ofSeconds(timeoutSeconds);
     }
 
     /** The seed checkpoint's directory, verified (table, checksum, model name), or empty when there is none. */
@@ -309,50 +282,15 @@ final class UpCommand implements Callable<Integer> {
         Path log = logs.resolve(name + ".log");
         Files.deleteIfExists(log);
         System.err.println("ncsn up: starting " + name + " on port " + httpPort + "…");
-        adopt(ChildProcess.start(name, List.of(javaBin(), "-Dai.djl.offline=true",
-                "-Dai.djl.pytorch.graph_optimizer=false", "-jar", jar.toString()), env, home, log));
+        started.put(name, supervisor.start(name, List.of(javaBin(), "-Dai.djl.offline=true",
+                "-Dai.djl.pytorch.graph_optimizer=false", "-jar", jar.toString()), env, home, log, SERVICE_LAYER,
+                SERVICE_STOP_GRACE));
     }
 
-    private void waitReady(String name, String url) throws InterruptedException {
-        ChildProcess child = snapshot().stream().filter(c -> c.name.equals(name)).findFirst().orElseThrow();
-        long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!child.alive()) {
-                throw new IllegalStateException(name + " stopped while starting (" + child.exitDescription()
-                        + "); last lines of " + child.log + ":\n" + child.tail(20));
-            }
-            if (ChildProcess.answers(url)) {
-                System.err.println("ncsn up: " + name + " is ready");
-                return;
-            }
-            Thread.sleep(500);
-        }
-        throw new IllegalStateException(name + " not ready after " + timeoutSeconds + " s (" + url + "); see " + child.log);
-    }
-
-    /** Records a started child; one started while stopping is stopped at once. */
-    private synchronized ChildProcess adopt(ChildProcess child) {
-        if (stopping) {
-            child.stop(INFRA_STOP_GRACE);
-            throw new IllegalStateException("stopping");
-        }
-        children.add(child);
-        return child;
-    }
-
-    private synchronized List<ChildProcess> snapshot() {
-        return List.copyOf(children);
-    }
-
-    /** The services together (SIGTERM, then SIGKILL after their grace), then Kafka and S3. */
-    private synchronized void stopAll() {
-        List<ChildProcess> services = children.stream().filter(c -> !c.name.equals("infrastructure")).toList();
-        services.forEach(ChildProcess::terminate);
-        for (ChildProcess service : services) {
-            service.stop(SERVICE_STOP_GRACE);
-        }
-        children.stream().filter(c -> c.name.equals("infrastructure")).forEach(c -> c.stop(INFRA_STOP_GRACE));
-        children.clear();
+    private void waitReady(String name, String url) throws Exception {
+        supervisor.awaitReady(started.get(name), name, () -> ChildProcess.answers(url), Duration.ofMillis(500),
+                timeout());
+        System.err.println("ncsn up: " + name + " is ready");
     }
 
     private static String javaBin() {

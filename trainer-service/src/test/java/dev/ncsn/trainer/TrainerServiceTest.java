@@ -1,16 +1,15 @@
 package dev.ncsn.trainer;
 
 import dev.ncsn.common.api.Problem;
-import dev.ncsn.trainer.core.TrainerFixture;
-import dev.ncsn.trainer.data.DatasetCatalog;
-
-import dev.ncsn.infra.TopicReader;
-import dev.ncsn.model.store.Bucket;
 import dev.ncsn.infra.InfrastructureTestResource;
 import dev.ncsn.infra.LocalInfrastructure;
+import dev.ncsn.infra.TopicReader;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.ModelUpdate;
 import dev.ncsn.model.contract.Topics;
+import dev.ncsn.model.store.Bucket;
+import dev.ncsn.trainer.core.TrainerFixture;
+import dev.ncsn.trainer.data.DatasetCatalog;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -34,11 +33,13 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The service as deployed: REST API, problem details, health, Prometheus metrics, events through SmallRye. */
+/**
+ * The service as deployed: REST API, problem details, health, Prometheus metrics, events through SmallRye. The
+ * model-updates topic is the one the service creates at start-up from the topic plan.
+ */
 @QuarkusTest
 @WithTestResource(value = InfrastructureTestResource.class, initArgs = {
-        @ResourceArg(name = InfrastructureTestResource.BUCKET_ARG, value = "trainer-service"),
-        @ResourceArg(name = InfrastructureTestResource.TOPICS_ARG, value = Topics.MODEL_UPDATES + ":1:compact")})
+        @ResourceArg(name = InfrastructureTestResource.BUCKET_ARG, value = "trainer-service")})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TrainerServiceTest {
 

@@ -59,6 +59,28 @@ public final class MnistReader {
     }
 
     /**
+     * The labels of one split in a directory ({@code split-labels-idx1-ubyte[.gz]}, e.g. {@code "t10k"}), one value
+     * 0–255 per image in file order. A classifier trained on the images needs them; training the score network does
+     * not.
+     */
+    public static int[] readLabels(Path directory, String split) {
+        for (String suffix : List.of("-labels-idx1-ubyte.gz", "-labels-idx1-ubyte", "-labels.idx1-ubyte")) {
+            Path p = directory.resolve(split + suffix);
+            if (Files.isRegularFile(p)) {
+                try (InputStream in = Files.newInputStream(p)) {
+                    return parseLabels(DataFiles.gunzipIfCompressed(in), p.toString());
+                } catch (EOFException | ZipException e) {
+                    throw new DatasetException(p + ": truncated or corrupt gzip data (" + e.getMessage() + ")", e);
+                } catch (IOException e) {
+                    throw new DatasetException("cannot read " + p + ": " + e, e);
+                }
+            }
+        }
+        throw new DatasetException("no " + split + "-labels-idx1-ubyte[.gz] in " + directory + ": "
+                + (Files.isDirectory(directory) ? DataFiles.describeContents(directory, 10) : "not a directory"));
+    }
+
+    /**
      * Reads one IDX images file from a stream (gzip'd or not), e.g. an object streamed from a store. The stream is
      * read to the end of the images, not closed. {@code source} names it in messages.
      */
@@ -123,6 +145,31 @@ public final class MnistReader {
     /** Big-endian int32 at {@code b[at ...]}. */
     private static int int32(byte[] b, int at) {
         return ((b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+    }
+
+    private static int[] parseLabels(InputStream in, String source) throws IOException {
+        byte[] head = in.readNBytes(8);
+        if (head.length < 8) {
+            throw new DatasetException(source + ": truncated IDX labels header (" + head.length + " of 8 bytes)");
+        }
+        if (magic(head) != LABELS_MAGIC) {
+            throw new DatasetException(source + ": wrong magic number " + DataFiles.hex(head, 4)
+                    + "; expected 00 00 08 01 (IDX labels)");
+        }
+        int count = int32(head, 4);
+        if (count < 0) {
+            throw new DatasetException(source + ": IDX labels header has a negative count");
+        }
+        byte[] values = in.readNBytes(count);
+        if (values.length < count) {
+            throw new DatasetException(source + ": truncated: the header says " + count + " labels but only "
+                    + values.length + " follow");
+        }
+        int[] labels = new int[count];
+        for (int i = 0; i < count; i++) {
+            labels[i] = values[i] & 0xff;
+        }
+        return labels;
     }
 
     private static ByteDataset parse(InputStream in, String source) throws IOException {

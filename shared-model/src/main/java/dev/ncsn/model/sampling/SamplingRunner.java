@@ -23,6 +23,8 @@ public final class SamplingRunner {
 
     private final ScoreModel model;
     private final int sampleSize;
+    /** Time spent inside the network (the score evaluation and its copy out), for the share outside it. */
+    private final java.util.concurrent.atomic.AtomicLong networkNanos = new java.util.concurrent.atomic.AtomicLong();
 
     public SamplingRunner(ScoreModel model) {
         this.model = model;
@@ -36,6 +38,11 @@ public final class SamplingRunner {
     /** A new job for this runner's model; IllegalArgumentException when the spec does not suit the model. */
     public SamplingJob job(SamplingSpec spec, Inpainting inpainting, FrameListener listener) {
         return new SamplingJob(spec, model.schedule(), model.acceptsAnySigma(), sampleSize, inpainting, listener);
+    }
+
+    /** Nanoseconds spent in the network's forward passes by {@link #step} so far. */
+    public long networkNanos() {
+        return networkNanos.get();
     }
 
     /** What the spec costs on this model, in network evaluations per sample. */
@@ -82,9 +89,11 @@ public final class SamplingRunner {
         float[] scores;
         // No autograd graph: PyTorch's grad mode is per thread and on by default on threads other than DJL's first.
         try (NoGrad ignored = NoGrad.enter(); NDManager stepManager = manager.newSubManager()) {
+            long start = System.nanoTime();
             NDArray x = stepManager.create(batch, batchShape(total));
             scores = (bySigma ? model.scoreAtSigmas(x, stepManager.create(sigmas))
                     : model.score(x, stepManager.create(levels))).toFloatArray();
+            networkNanos.addAndGet(System.nanoTime() - start);
         }
         int stillRunning = 0;
         row = 0;

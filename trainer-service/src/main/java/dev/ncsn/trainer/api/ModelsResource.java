@@ -3,7 +3,6 @@ package dev.ncsn.trainer.api;
 import dev.ncsn.trainer.TrainerService;
 import dev.ncsn.trainer.core.ModelVersionsView;
 import dev.ncsn.trainer.core.UnknownRunException;
-
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;

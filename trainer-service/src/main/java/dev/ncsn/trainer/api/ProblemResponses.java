@@ -1,12 +1,11 @@
 package dev.ncsn.trainer.api;
 
+import dev.ncsn.common.api.Problem;
+import dev.ncsn.model.store.ModelStore;
 import dev.ncsn.trainer.core.InvalidRunException;
 import dev.ncsn.trainer.core.RunConflictException;
 import dev.ncsn.trainer.core.UnknownRunException;
 import dev.ncsn.trainer.data.DatasetCatalog;
-
-import dev.ncsn.common.api.Problem;
-import dev.ncsn.model.store.ModelStore;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;

@@ -3,7 +3,6 @@ package dev.ncsn.trainer.api;
 import dev.ncsn.trainer.TrainerService;
 import dev.ncsn.trainer.core.RunRequest;
 import dev.ncsn.trainer.core.RunView;
-
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;

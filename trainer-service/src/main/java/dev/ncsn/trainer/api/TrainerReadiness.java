@@ -1,8 +1,7 @@
 package dev.ncsn.trainer.api;
 
-import dev.ncsn.trainer.TrainerService;
-
 import dev.ncsn.model.store.Bucket;
+import dev.ncsn.trainer.TrainerService;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,11 +1,10 @@
 package dev.ncsn.trainer.core;
 
-import dev.ncsn.trainer.data.DatasetRef;
-import dev.ncsn.trainer.store.StateSync;
-
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ncsn.trainer.data.DatasetRef;
+import dev.ncsn.trainer.store.StateSync;
 
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,8 +1,7 @@
 package dev.ncsn.trainer.core;
 
-import dev.ncsn.trainer.store.StateSync;
-
 import dev.ncsn.model.store.Bucket;
+import dev.ncsn.trainer.store.StateSync;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;

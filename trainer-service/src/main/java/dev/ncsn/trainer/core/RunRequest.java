@@ -1,14 +1,13 @@
 package dev.ncsn.trainer.core;
 
-import dev.ncsn.trainer.config.RunDefaults;
-import dev.ncsn.trainer.data.DatasetRef;
-
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.store.ModelStore;
 import dev.ncsn.model.train.Adam;
 import dev.ncsn.model.train.ExponentialMovingAverage;
 import dev.ncsn.model.train.TrainingConfig;
+import dev.ncsn.trainer.config.RunDefaults;
+import dev.ncsn.trainer.data.DatasetRef;
 
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;

@@ -1,11 +1,10 @@
 package dev.ncsn.trainer.core;
 
-import dev.ncsn.trainer.data.DatasetRef;
-
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.train.TrainingConfig;
+import dev.ncsn.trainer.data.DatasetRef;
 
 import java.util.Objects;
 

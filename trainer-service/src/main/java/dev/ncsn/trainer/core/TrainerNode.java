@@ -1,5 +1,9 @@
 package dev.ncsn.trainer.core;
 
+import dev.ncsn.model.checkpoint.CheckpointManifest;
+import dev.ncsn.model.store.Bucket;
+import dev.ncsn.model.store.LivePointer;
+import dev.ncsn.model.store.ModelStore;
 import dev.ncsn.trainer.config.TrainerSettings;
 import dev.ncsn.trainer.data.DatasetCatalog;
 import dev.ncsn.trainer.data.DatasetRef;
@@ -8,11 +12,6 @@ import dev.ncsn.trainer.kafka.ModelUpdateSink;
 import dev.ncsn.trainer.store.CheckpointPublisher;
 import dev.ncsn.trainer.store.RetentionPolicy;
 import dev.ncsn.trainer.store.StateSync;
-
-import dev.ncsn.model.store.Bucket;
-import dev.ncsn.model.checkpoint.CheckpointManifest;
-import dev.ncsn.model.store.LivePointer;
-import dev.ncsn.model.store.ModelStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jboss.logging.Logger;
 

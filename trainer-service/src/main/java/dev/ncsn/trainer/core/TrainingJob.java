@@ -1,12 +1,11 @@
 package dev.ncsn.trainer.core;
 
-import dev.ncsn.trainer.data.DatasetRef;
-import dev.ncsn.trainer.data.DatasetSource;
-
 import dev.ncsn.model.checkpoint.LoadedCheckpoint;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.train.TrainingConfig;
 import dev.ncsn.model.train.TrainingRun;
+import dev.ncsn.trainer.data.DatasetRef;
+import dev.ncsn.trainer.data.DatasetSource;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;

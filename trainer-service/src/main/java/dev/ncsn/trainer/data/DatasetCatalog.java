@@ -1,8 +1,8 @@
 package dev.ncsn.trainer.data;
 
-import dev.ncsn.model.store.Bucket;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncsn.model.store.Bucket;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -1,12 +1,12 @@
 package dev.ncsn.trainer.data;
 
-import dev.ncsn.model.store.Bucket;
 import dev.ncsn.model.data.ByteDataset;
 import dev.ncsn.model.data.Cifar10Reader;
 import dev.ncsn.model.data.DatasetException;
 import dev.ncsn.model.data.Datasets;
 import dev.ncsn.model.data.ImageFolderReader;
 import dev.ncsn.model.data.MnistReader;
+import dev.ncsn.model.store.Bucket;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Files;

@@ -3,12 +3,14 @@ package dev.ncsn.trainer.kafka;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.ModelUpdate;
 import dev.ncsn.model.contract.TopicPlan;
+import dev.ncsn.model.contract.Topics;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,11 +29,9 @@ public class KafkaModelUpdates implements ModelUpdateSink {
      * topic (compacted, one partition).
      */
     public static TopicPlan topicPlan(String modelUpdatesTopic) {
-        TopicPlan.TopicNames d = TopicPlan.TopicNames.defaults();
-        TopicPlan.TopicNames names = new TopicPlan.TopicNames(d.generationRequests(), d.inpaintingRequests(),
-                d.frames(), modelUpdatesTopic, d.control(), d.deadLetter());
-        return TopicPlan.standard(names, TopicPlan.DEFAULT_REQUEST_PARTITIONS, TopicPlan.DEFAULT_CONTROL_RETENTION)
-                .only(modelUpdatesTopic);
+        TopicPlan.Topic standard = TopicPlan.standard().topic(Topics.MODEL_UPDATES);
+        return new TopicPlan(List.of(new TopicPlan.Topic(modelUpdatesTopic, standard.partitions(),
+                standard.configs())));
     }
 
     @Override

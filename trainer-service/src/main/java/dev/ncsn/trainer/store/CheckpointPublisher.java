@@ -1,12 +1,11 @@
 package dev.ncsn.trainer.store;
 
-import dev.ncsn.trainer.kafka.ModelUpdateSink;
-
 import ai.djl.ndarray.NDArray;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.contract.ModelUpdate;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;
+import dev.ncsn.trainer.kafka.ModelUpdateSink;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;

@@ -1,15 +1,14 @@
 package dev.ncsn.trainer.core;
 
-import dev.ncsn.trainer.config.GateSettings;
-import dev.ncsn.trainer.data.DatasetCatalog;
-import dev.ncsn.trainer.data.DatasetRef;
-
-import dev.ncsn.infra.TopicReader;
 import dev.ncsn.infra.InfrastructureExtension;
 import dev.ncsn.infra.LocalInfrastructure;
+import dev.ncsn.infra.TopicReader;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.ModelUpdate;
+import dev.ncsn.trainer.config.GateSettings;
+import dev.ncsn.trainer.data.DatasetCatalog;
+import dev.ncsn.trainer.data.DatasetRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,9 +1,5 @@
 package dev.ncsn.trainer.core;
 
-import dev.ncsn.trainer.config.GateSettings;
-import dev.ncsn.trainer.store.CheckpointPublisher;
-import dev.ncsn.trainer.store.RetentionPolicy;
-
 import ai.djl.ndarray.NDManager;
 import dev.ncsn.infra.InfrastructureExtension;
 import dev.ncsn.infra.LocalInfrastructure;
@@ -15,6 +11,9 @@ import dev.ncsn.model.data.MnistReader;
 import dev.ncsn.model.net.NcsnScoreNetwork;
 import dev.ncsn.model.train.TrainingConfig;
 import dev.ncsn.model.train.TrainingRun;
+import dev.ncsn.trainer.config.GateSettings;
+import dev.ncsn.trainer.store.CheckpointPublisher;
+import dev.ncsn.trainer.store.RetentionPolicy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,11 +1,10 @@
 package dev.ncsn.trainer.core;
 
-import dev.ncsn.trainer.config.GateSettings;
-import dev.ncsn.trainer.store.StateSync;
-
 import dev.ncsn.infra.InfrastructureExtension;
 import dev.ncsn.infra.LocalInfrastructure;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
+import dev.ncsn.trainer.config.GateSettings;
+import dev.ncsn.trainer.store.StateSync;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,9 @@
 package dev.ncsn.trainer.core;
 
-import dev.ncsn.trainer.config.RunDefaults;
-import dev.ncsn.trainer.data.DatasetRef;
-
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.train.TrainingConfig;
+import dev.ncsn.trainer.config.RunDefaults;
+import dev.ncsn.trainer.data.DatasetRef;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;

@@ -1,19 +1,19 @@
 package dev.ncsn.trainer.core;
 
+import dev.ncsn.infra.LocalInfrastructure;
+import dev.ncsn.infra.TopicReader;
+import dev.ncsn.model.net.Architecture;
+import dev.ncsn.model.store.Bucket;
+import dev.ncsn.model.store.ModelStore;
 import dev.ncsn.trainer.config.GateSettings;
 import dev.ncsn.trainer.config.TrainerSettings;
 import dev.ncsn.trainer.data.DatasetCatalog;
 import dev.ncsn.trainer.data.DatasetRef;
+import dev.ncsn.trainer.kafka.KafkaModelUpdates;
 import dev.ncsn.trainer.kafka.KafkaProducerSink;
-
-import dev.ncsn.infra.TopicReader;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import dev.ncsn.model.store.Bucket;
-import dev.ncsn.infra.LocalInfrastructure;
-import dev.ncsn.model.net.Architecture;
-import dev.ncsn.model.store.ModelStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.minio.MinioClient;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,7 +51,9 @@ public final class TrainerFixture implements AutoCloseable {
         this.bucketName = "trainer-" + name;
         this.topic = "test." + name + ".model-updates";
         infra.createBucket(bucketName);
-        infra.createTopic(topic, 1, Map.of("cleanup.policy", "compact"));
+        // The topic as the trainer itself would create it: the plan's model-updates topic under this name.
+        KafkaModelUpdates.topicPlan(topic).topics()
+                .forEach(t -> infra.createTopic(t.name(), t.partitions(), t.configs()));
         this.client = infra.s3Client();
         this.store = new ModelStore(client, bucketName);
         this.bucket = new Bucket(client, bucketName);

@@ -1,14 +1,11 @@
 package dev.ncsn.trainer.core;
 
-import dev.ncsn.trainer.config.GateSettings;
-import dev.ncsn.trainer.data.DatasetCatalog;
-
-import dev.ncsn.infra.TopicReader;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ncsn.infra.InfrastructureExtension;
 import dev.ncsn.infra.LocalInfrastructure;
+import dev.ncsn.infra.TopicReader;
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.checkpoint.LoadedCheckpoint;
@@ -16,6 +13,8 @@ import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.ModelUpdate;
 import dev.ncsn.model.net.NcsnScoreNetwork;
 import dev.ncsn.model.store.LivePointer;
+import dev.ncsn.trainer.config.GateSettings;
+import dev.ncsn.trainer.data.DatasetCatalog;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
@@ -32,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,12 +1,11 @@
 package dev.ncsn.trainer.data;
 
-import dev.ncsn.trainer.core.TrainerFixture;
-
 import dev.ncsn.infra.InfrastructureExtension;
 import dev.ncsn.infra.LocalInfrastructure;
 import dev.ncsn.model.data.DatasetException;
 import dev.ncsn.model.data.MnistReader;
 import dev.ncsn.model.image.ImageGrid;
+import dev.ncsn.trainer.core.TrainerFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

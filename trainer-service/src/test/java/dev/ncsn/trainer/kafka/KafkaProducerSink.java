@@ -1,9 +1,8 @@
 package dev.ncsn.trainer.kafka;
 
-import dev.ncsn.trainer.core.TrainerNode;
-
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.ModelUpdate;
+import dev.ncsn.trainer.core.TrainerNode;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;

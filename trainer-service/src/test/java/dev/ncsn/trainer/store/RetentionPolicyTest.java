@@ -1,7 +1,5 @@
 package dev.ncsn.trainer.store;
 
-import dev.ncsn.trainer.core.TrainerFixture;
-
 import ai.djl.ndarray.NDManager;
 import dev.ncsn.infra.InfrastructureExtension;
 import dev.ncsn.infra.LocalInfrastructure;
@@ -10,6 +8,7 @@ import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.net.NcsnScoreNetwork;
 import dev.ncsn.model.store.LivePointer;
+import dev.ncsn.trainer.core.TrainerFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
