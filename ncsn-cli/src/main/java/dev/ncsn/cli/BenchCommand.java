@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
                 + "steps; print one JSON line with secondsPerLangevinStep, secondsPerTrainStep and GFLOP/s.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", defaultValue = "mnist", description = "mnist, cifar10 or compact. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--preset", defaultValue = "mnist", description = "mnist, cifar10, compact (NCSN), ncsnv2-cifar10 or ncsnv2-compact (NCSNv2). Default: ${DEFAULT-VALUE}")
     String preset;
 
     @Option(names = "--batch", defaultValue = "64", description = "Images per Langevin step. Default: ${DEFAULT-VALUE}")
@@ -59,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
         double trainCpu;
         double loadBefore = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         try (NDManager manager = NDManager.newBaseManager();
-             TrainableScoreModel net = ScoreNetworks.create(arch, NoiseSchedule.images(arch.levels()), manager, 0)) {
+             TrainableScoreModel net = ScoreNetworks.create(arch, ScoreNetworks.defaultSchedule(arch), manager, 0)) {
             var sampler = new SamplingRunner(net);
             SamplingJob chain = sampler.job(SamplingSpec.images(batch, 1).withStepsPerLevel(steps + 2),
                     null, FrameListener.NONE);

@@ -122,7 +122,8 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             QualityMeter.Report report = meter.measure(images, n,
                     new QualityMeter.Settings(kidSubsets, kidSubsetSize, splits, seed));
-            line.put("reference", reference.resolve("t10k").toString());
+            line.put("reference", reference.toString());
+            line.put("referenceSplit", "t10k");
             line.put("referenceCount", meter.referenceCount());
             line.put("classifier", classifierDir.toString());
             line.put("classifierTestAccuracy", net.info().path("testAccuracy").asDouble());

@@ -81,6 +81,6 @@ public class SamplerService {
         return new SamplerSettings(bootstrapServers, config.groupId(), config.instanceId().orElseGet(
                 () -> InstanceId.generate("sampler")), topics, config.models(), config.maxInFlightJobs(),
                 config.maxInFlightSamples(), config.recentCancels(), config.reconcileInterval(), config.device(),
-                config.pollTimeout(), config.shutdownGrace(), config.consumer());
+                config.pollTimeout(), config.shutdownGrace(), config.consumer(), config.snapshotInterval());
     }
 }

@@ -54,9 +54,16 @@ public interface SamplerConfig {
     @WithDefault("100ms")
     Duration pollTimeout();
 
-    /** On shutdown, how long running jobs may take before they are left (uncommitted) to another worker. */
+    /**
+     * On a graceful stop, the most time the hand-over may take: the running jobs are snapshotted at once and the
+     * snapshots written within this; keep it below Kubernetes' {@code terminationGracePeriodSeconds}.
+     */
     @WithDefault("30s")
     Duration shutdownGrace();
+
+    /** How often each running job's state is written down; redone work after a crash is at most this much. */
+    @WithDefault("5s")
+    Duration snapshotInterval();
 
     /** Extra properties of the request consumer, e.g. {@code ncsn.sampler.consumer."session.timeout.ms"=10000}. */
     Map<String, String> consumer();
