@@ -81,8 +81,87 @@ function parameters() {
   const eps = $('stepSize').value.trim();
   if (eps !== '') body.stepSize = Number(eps);
   if ($('denoisedPreview').checked) body.denoisedPreview = true;
+  if ($('finalDenoise').checked) body.finalDenoise = true;
+  body.sampler = $('sampler').value;
+  const options = samplerOptions();
+  if (Object.keys(options).length) body.samplerOptions = options;
   return body;
 }
+
+// ---- samplers: the choice, its options, and the network evaluations it costs ----
+let samplerList = [];
+
+async function loadSamplers() {
+  try {
+    samplerList = await api('/v1/samplers');
+    $('sampler').replaceChildren(...samplerList.map((s) => {
+      const o = document.createElement('option');
+      o.value = s.name;
+      o.textContent = s.name;
+      o.title = s.summary;
+      return o;
+    }));
+    renderSamplerOptions();
+  } catch (e) {
+    // the default sampler stays selectable
+  }
+}
+
+function renderSamplerOptions() {
+  const chosen = samplerList.find((s) => s.name === $('sampler').value);
+  const box = $('sampler-options');
+  box.replaceChildren();
+  for (const o of (chosen ? chosen.options : [])) {
+    const label = document.createElement('label');
+    label.title = o.description;
+    const input = document.createElement('input');
+    input.dataset.option = o.name;
+    input.dataset.type = o.type;
+    if (o.type === 'boolean') {
+      label.className = 'check';
+      input.type = 'checkbox';
+      input.checked = o.defaultValue === true;
+      label.append(input, ' ' + o.name);
+    } else {
+      input.type = 'number';
+      input.step = o.type === 'integer' ? '1' : 'any';
+      input.min = o.min;
+      input.max = o.max;
+      input.value = o.defaultValue;
+      label.append(o.name + ' ', input);
+    }
+    input.addEventListener('input', updateCost);
+    box.append(label);
+  }
+  updateCost();
+}
+
+function samplerOptions() {
+  const options = {};
+  for (const input of $('sampler-options').querySelectorAll('input')) {
+    if (input.dataset.type === 'boolean') options[input.dataset.option] = input.checked;
+    else if (input.value.trim() !== '') options[input.dataset.option] = Number(input.value);
+  }
+  return options;
+}
+
+async function updateCost() {
+  const q = new URLSearchParams({ sampler: $('sampler').value, samplerOptions: JSON.stringify(samplerOptions()) });
+  const steps = $('stepsPerLevel').value.trim();
+  if (steps !== '') q.set('stepsPerLevel', steps);
+  const eps = $('stepSize').value.trim();
+  if (eps !== '') q.set('stepSize', eps);
+  if ($('finalDenoise').checked) q.set('finalDenoise', 'true');
+  try {
+    const cost = await api('/v1/samplers/cost?' + q);
+    $('cost').textContent = cost.networkEvaluations + ' network evaluations per image';
+  } catch (e) {
+    $('cost').textContent = e.message;
+  }
+}
+
+$('sampler').addEventListener('change', renderSamplerOptions);
+for (const id of ['stepsPerLevel', 'stepSize', 'finalDenoise']) $(id).addEventListener('input', updateCost);
 
 async function submit(path, body, button) {
   showError('');
@@ -424,6 +503,7 @@ $('use-result').addEventListener('click', async () => {
 });
 
 // ---- start ----
+loadSamplers();
 refreshModels();
 refreshJobs();
 setInterval(refreshModels, 15000);

@@ -98,6 +98,22 @@ class BadInputTest {
     }
 
     @Test
+    void unknownSamplersAndSamplerOptionsAre422sAndTheCostOfAChoiceIsKnown() {
+        problem(generate("{\"count\": 4, \"sampler\": \"ddim\"}"), 422, "invalid-request",
+                "unknown sampler \"ddim\"; known samplers: annealed-langevin, langevin, predictor-corrector");
+        problem(generate("{\"count\": 4, \"sampler\": \"predictor-corrector\", \"samplerOptions\": {\"snrr\": 1}}"),
+                422, "invalid-request", "sampler predictor-corrector has no option \"snrr\"");
+        problem(generate("{\"count\": 4, \"sampler\": \"walk-jump\", \"samplerOptions\": {\"level\": true}}"),
+                422, "invalid-request", "option \"level\" of sampler walk-jump must be a number");
+        var cost = Http.json(http().get("/v1/samplers/cost?sampler=predictor-corrector&stepsPerLevel=3"
+                + "&samplerOptions=%7B%22correctorSteps%22%3A2%7D&finalDenoise=true"));
+        org.junit.jupiter.api.Assertions.assertEquals(10 * 3 * 3 + 1, cost.get("networkEvaluations").asInt());
+        problem(http().get("/v1/samplers/cost?sampler=ddim"), 422, "invalid-request", "unknown sampler");
+        var list = Http.json(http().get("/v1/samplers"));
+        org.junit.jupiter.api.Assertions.assertEquals("annealed-langevin", list.get(0).get("name").asText());
+    }
+
+    @Test
     void unknownModels() {
         problem(generate("{\"count\": 4, \"model\": \"no-such-model\"}"), 422, "unknown-model",
                 "unknown model \"no-such-model\"");

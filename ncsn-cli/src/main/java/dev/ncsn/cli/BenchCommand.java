@@ -7,9 +7,9 @@ import dev.ncsn.model.data.ByteDataset;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.net.ScoreNetworks;
-import dev.ncsn.model.sampling.AnnealedLangevinSampler;
+import dev.ncsn.model.sampling.SamplingRunner;
 import dev.ncsn.model.sampling.FrameListener;
-import dev.ncsn.model.sampling.LangevinChain;
+import dev.ncsn.model.sampling.SamplingJob;
 import dev.ncsn.model.sampling.SamplingSpec;
 import dev.ncsn.model.train.TrainingConfig;
 import dev.ncsn.model.train.TrainingRun;
@@ -60,10 +60,10 @@ final class BenchCommand implements Callable<Integer> {
         double loadBefore = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         try (NDManager manager = NDManager.newBaseManager();
              TrainableScoreModel net = ScoreNetworks.create(arch, ScoreNetworks.defaultSchedule(arch), manager, 0)) {
-            var sampler = new AnnealedLangevinSampler(net);
-            LangevinChain chain = sampler.chain(SamplingSpec.images(batch, 1).withStepsPerLevel(steps + 2),
+            var sampler = new SamplingRunner(net);
+            SamplingJob chain = sampler.job(SamplingSpec.images(batch, 1).withStepsPerLevel(steps + 2),
                     null, FrameListener.NONE);
-            List<LangevinChain> chains = List.of(chain);
+            List<SamplingJob> chains = List.of(chain);
             System.err.println("bench: warming up the network…");
             sampler.step(chains, manager);
             sampler.step(chains, manager);

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Trains and serves noise-conditional score networks (Song & Ermon, 2019).",
         subcommands = {UpCommand.class, ToyCommand.class, ModelInfoCommand.class, BenchCommand.class, TrainCommand.class,
                 SampleCommand.class, ScheduleCommand.class, SeedCommand.class, EvaluateCommand.class,
-                TrainClassifierCommand.class, CalibrateQualityCommand.class, CommandLine.HelpCommand.class})
+                TrainClassifierCommand.class, CalibrateQualityCommand.class, SamplersCommand.class, CommandLine.HelpCommand.class})
 public final class Ncsn implements Runnable {
 
     @CommandLine.Spec

@@ -42,8 +42,7 @@ public final class Submission {
         List<String> problems = new ArrayList<>();
         if (s.count() == null) {
             problems.add("count is required (1 to " + SamplingParameters.MAX_COUNT + ")");
-            problems.addAll(new SamplingParameters(1, s.seed(), s.stepsPerLevel(), s.stepSize(), s.frameEvery(),
-                    s.denoisedPreview(), s.finalDenoise()).problems());
+            problems.addAll(s.withCount(1).problems());
         } else {
             problems.addAll(s.parameters().problems());
         }

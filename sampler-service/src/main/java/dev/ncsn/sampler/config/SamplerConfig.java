@@ -28,8 +28,11 @@ public interface SamplerConfig {
     /** This worker's name (Kafka client ids, dead letters, logs); default: host name and a random suffix. */
     Optional<String> instanceId();
 
-    /** Jobs sampled at once; they share forward passes. */
-    @WithDefault("4")
+    /**
+     * Jobs sampled at once; they share forward passes. A safety bound: {@link #maxInFlightSamples()}, the batch of a
+     * shared pass, is what should follow the hardware.
+     */
+    @WithDefault("64")
     int maxInFlightJobs();
 
     /** Images sampled at once (a larger single job still runs, alone). */

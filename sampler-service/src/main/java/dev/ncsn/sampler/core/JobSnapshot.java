@@ -1,6 +1,6 @@
 package dev.ncsn.sampler.core;
 
-import dev.ncsn.model.sampling.ChainState;
+import dev.ncsn.model.sampling.JobState;
 
 import java.time.Instant;
 import java.util.Objects;
@@ -16,13 +16,13 @@ import java.util.Objects;
  * @param requestTopic the request topic the job came from (generation or inpainting)
  * @param request      the request exactly as received: sampling parameters and, for inpainting, the observed
  *                     image and mask; a resume checks that the record it re-reads is this one
- * @param chain        samples, position and random state ({@link ChainState})
+ * @param chain        samples, position and random state, whatever the sampler ({@link JobState})
  * @param handOver     whether it was written at a graceful stop (nothing was computed after it)
  * @param worker       the instance that wrote it
  * @param takenAt      when
  */
 public record JobSnapshot(String jobId, String model, String modelVersion, long nextSequence, String requestTopic,
-                          String request, ChainState chain, boolean handOver, String worker, Instant takenAt) {
+                          String request, JobState chain, boolean handOver, String worker, Instant takenAt) {
 
     public JobSnapshot {
         Objects.requireNonNull(jobId, "jobId");

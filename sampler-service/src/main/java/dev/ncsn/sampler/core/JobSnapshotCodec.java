@@ -2,7 +2,7 @@ package dev.ncsn.sampler.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.ncsn.model.contract.Contracts;
-import dev.ncsn.model.sampling.ChainState;
+import dev.ncsn.model.sampling.JobState;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,29 +29,29 @@ import java.util.zip.CRC32C;
 public final class JobSnapshotCodec {
 
     static final byte[] MAGIC = "NCSNSNAP".getBytes(StandardCharsets.US_ASCII);
-    static final int FORMAT = 1;
+    static final int FORMAT = 2;
 
     private JobSnapshotCodec() {
     }
 
     /** The JSON header (every field but the float arrays). */
     record Header(String jobId, String model, String modelVersion, long nextSequence, String requestTopic,
-                  String request, boolean handOver, String worker, Instant takenAt, long randomDraws, int phase,
-                  int stepInPhase, int completedSteps, boolean denoising, int values, boolean inpainting) {
+                  String request, boolean handOver, String worker, Instant takenAt, long randomDraws,
+                  int completedEvaluations, Double knownSigma, int values, boolean inpainting, boolean saved) {
     }
 
     public static byte[] encode(JobSnapshot s) {
-        ChainState c = s.chain();
+        JobState c = s.chain();
         byte[] header;
         try {
             header = Contracts.json().writeValueAsBytes(new Header(s.jobId(), s.model(), s.modelVersion(),
                     s.nextSequence(), s.requestTopic(), s.request(), s.handOver(), s.worker(), s.takenAt(),
-                    c.randomDraws(), c.phase(), c.stepInPhase(), c.completedSteps(), c.denoising(), c.x().length,
-                    c.knownNoisy() != null));
+                    c.randomDraws(), c.completedEvaluations(), Double.isNaN(c.knownSigma()) ? null : c.knownSigma(),
+                    c.x().length, c.knownNoisy() != null, c.saved() != null));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the snapshot header of " + s.jobId(), e);
         }
-        int floats = c.x().length * (c.knownNoisy() == null ? 1 : 2);
+        int floats = c.x().length * (1 + (c.knownNoisy() == null ? 0 : 1) + (c.saved() == null ? 0 : 1));
         ByteBuffer out = ByteBuffer.allocate(MAGIC.length + 8 + header.length + 4 * floats + 4);
         out.put(MAGIC).putInt(FORMAT).putInt(header.length).put(header);
         out.order(ByteOrder.LITTLE_ENDIAN);
@@ -60,6 +60,10 @@ public final class JobSnapshotCodec {
         if (c.knownNoisy() != null) {
             out.asFloatBuffer().put(c.knownNoisy());
             out.position(out.position() + 4 * c.knownNoisy().length);
+        }
+        if (c.saved() != null) {
+            out.asFloatBuffer().put(c.saved());
+            out.position(out.position() + 4 * c.saved().length);
         }
         out.order(ByteOrder.BIG_ENDIAN);
         CRC32C crc = new CRC32C();
@@ -91,7 +95,7 @@ public final class JobSnapshotCodec {
         Header h = Contracts.decode(new String(bytes, in.position(), headerLength, StandardCharsets.UTF_8),
                 Header.class);
         in.position(in.position() + headerLength);
-        long expected = 4L * h.values() * (h.inpainting() ? 2 : 1);
+        long expected = 4L * h.values() * (1 + (h.inpainting() ? 1 : 0) + (h.saved() ? 1 : 0));
         if (h.values() < 1 || in.remaining() - 4 != expected) {
             throw new IllegalArgumentException("job snapshot of " + h.jobId() + " has " + (in.remaining() - 4)
                     + " bytes of samples, its header says " + expected);
@@ -104,9 +108,15 @@ public final class JobSnapshotCodec {
         if (h.inpainting()) {
             known = new float[h.values()];
             in.asFloatBuffer().get(known);
+            in.position(in.position() + 4 * known.length);
         }
-        ChainState chain = new ChainState(x, known, h.randomDraws(), h.phase(), h.stepInPhase(), h.completedSteps(),
-                h.denoising());
+        float[] saved = null;
+        if (h.saved()) {
+            saved = new float[h.values()];
+            in.asFloatBuffer().get(saved);
+        }
+        JobState chain = new JobState(x, known, h.knownSigma() == null ? Double.NaN : h.knownSigma(),
+                h.randomDraws(), h.completedEvaluations(), saved);
         return new JobSnapshot(h.jobId(), h.model(), h.modelVersion(), h.nextSequence(), h.requestTopic(),
                 h.request(), chain, h.handOver(), h.worker(), h.takenAt());
     }

@@ -5,9 +5,9 @@ import dev.ncsn.sampler.metrics.SamplerMetrics;
 
 import ai.djl.ndarray.NDManager;
 import dev.ncsn.model.contract.JobEvent;
-import dev.ncsn.model.sampling.ChainState;
+import dev.ncsn.model.sampling.JobState;
 import dev.ncsn.model.sampling.Frame;
-import dev.ncsn.model.sampling.LangevinChain;
+import dev.ncsn.model.sampling.SamplingJob;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -26,11 +26,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * Runs the jobs admitted to this worker on one sampling thread, all ten levels through the shared-model
- * {@link dev.ncsn.model.sampling.AnnealedLangevinSampler}.
+ * Runs the jobs admitted to this worker on one sampling thread, each with the sampler its request names, through
+ * the shared-model {@link dev.ncsn.model.sampling.SamplingRunner}.
  *
- * <p>Every iteration advances every running job by one Langevin step. Jobs on the same model version share one
- * forward pass ({@code sampler.step} batches all their samples, each at its own level); jobs on different
+ * <p>Every iteration makes the next network evaluation of every running job. Jobs on the same model version share
+ * one forward pass ({@code runner.step} batches all their samples, each at its own level, whatever their
+ * samplers); jobs on different
  * versions (a hot reload happened while some were running) get one pass per version. Jobs join and leave
  * between steps. Each job draws its noise from its own seeded generator, so its samples are the same alone or
  * batched (the network's per-sample output does not depend on the batch; on the CPU this is bit-exact).
@@ -156,7 +157,7 @@ public final class SamplingWorker implements AutoCloseable {
      * they continue the stream the earlier owner wrote.
      */
     public void submit(JobRequest request, ServedModel.Lease lease, JobRequest.Prepared prepared,
-                       Completion completion, ChainState resumeFrom, long firstSequence) {
+                       Completion completion, JobState resumeFrom, long firstSequence) {
         RunningJob job = new RunningJob(request, lease, prepared, completion);
         if (resumeFrom != null) {
             job.chain.restore(resumeFrom);
@@ -211,7 +212,7 @@ public final class SamplingWorker implements AutoCloseable {
                     it.remove();
                     boolean written = snapshot && snapshot(job, true);
                     LOG.infof("left job %s (%s) to another worker%s", job.request.jobId(), job.request.position(),
-                            written ? " at step " + job.chain.completedSteps() + ", snapshotted" : "");
+                            written ? " at step " + job.chain.completedEvaluations() + ", snapshotted" : "");
                     release(job);
                     n++;
                 }
@@ -384,7 +385,7 @@ public final class SamplingWorker implements AutoCloseable {
         }
         for (Map.Entry<ServedModel, List<RunningJob>> group : byVersion.entrySet()) {
             ServedModel model = group.getKey();
-            List<LangevinChain> chains = new ArrayList<>(group.getValue().size());
+            List<SamplingJob> chains = new ArrayList<>(group.getValue().size());
             int jobSteps = 0;
             int images = 0;
             for (RunningJob job : group.getValue()) {
@@ -435,7 +436,7 @@ public final class SamplingWorker implements AutoCloseable {
             return false;
         }
         long start = System.nanoTime();
-        ChainState state = job.chain.checkpoint();
+        JobState state = job.chain.checkpoint();
         JobSnapshot snapshot = new JobSnapshot(job.request.jobId(), job.request.model(), job.lease.model().version(),
                 job.sequence, job.request.position().topic(), job.request.rawValue(), state, handOver, instanceId,
                 Instant.now());
@@ -500,7 +501,7 @@ public final class SamplingWorker implements AutoCloseable {
             }
             pendingTerminals.decrementAndGet();
         });
-        LOG.debugf("job %s %s on %s after %d steps", id, outcome, model, job.chain.completedSteps());
+        LOG.debugf("job %s %s on %s after %d steps", id, outcome, model, job.chain.completedEvaluations());
     }
 
     private void release(RunningJob job) {
@@ -545,7 +546,7 @@ public final class SamplingWorker implements AutoCloseable {
 
         final JobRequest request;
         final ServedModel.Lease lease;
-        final LangevinChain chain;
+        final SamplingJob chain;
         final boolean denoisedPreview;
         final Completion completion;
         /** The job's native memory, under its version's manager; closed when the job ends. */
@@ -564,7 +565,7 @@ public final class SamplingWorker implements AutoCloseable {
             this.lease = lease;
             this.completion = completion;
             this.denoisedPreview = request.parameters().denoisedPreviewOrDefault();
-            this.chain = lease.model().sampler().chain(prepared.spec(), prepared.inpainting(), this::onFrame);
+            this.chain = lease.model().sampler().job(prepared.spec(), prepared.inpainting(), this::onFrame);
             this.manager = lease.model().manager().newSubManager();
             this.manager.setName("job-" + request.jobId());
         }
@@ -574,7 +575,7 @@ public final class SamplingWorker implements AutoCloseable {
             ServedModel model = lease.model();
             int count = chain.count();
             JobEvent.Frame event = new JobEvent.Frame(request.jobId(), sequence++, frame.level(),
-                    model.network().schedule().levels(), frame.sigma(), frame.step(), frame.stepsInLevel(),
+                    frame.levels(), frame.sigma(), frame.step(), frame.stepsInLevel(),
                     frame.completedSteps(), frame.totalSteps(), model.version(),
                     SampleImages.grid(frame.samples(), count, model),
                     denoisedPreview ? SampleImages.grid(frame.denoised(), count, model) : null, Instant.now());

@@ -103,7 +103,7 @@ public final class SnapshotWriter implements AutoCloseable {
                 metrics.snapshotFailed();
                 if (attempt >= ATTEMPTS || pending.containsKey(jobId)) {
                     LOG.warnf("could not write the snapshot of job %s at step %d (%s); %s", jobId,
-                            snapshot.chain().completedSteps(), e.getMessage(),
+                            snapshot.chain().completedEvaluations(), e.getMessage(),
                             pending.containsKey(jobId) ? "a newer one follows" : "the previous one stays");
                     return;
                 }

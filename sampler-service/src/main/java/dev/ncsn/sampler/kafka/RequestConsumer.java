@@ -345,12 +345,12 @@ public final class RequestConsumer implements AutoCloseable {
                 if (restart) {
                     LOG.warnf("job %s: version %s of its snapshot (step %d) is gone from the store; it starts again "
                                     + "on the live version %s, its events numbered on from %d", request.jobId(),
-                            snapshot.modelVersion(), snapshot.chain().completedSteps(), lease.model().version(),
+                            snapshot.modelVersion(), snapshot.chain().completedEvaluations(), lease.model().version(),
                             snapshot.nextSequence());
-                    metrics.jobResumed("restart", snapshot.chain().completedSteps());
+                    metrics.jobResumed("restart", snapshot.chain().completedEvaluations());
                 } else {
                     LOG.infof("job %s resumes at step %d on %s from the snapshot %s wrote at %s%s", request.jobId(),
-                            snapshot.chain().completedSteps(), lease.model(), snapshot.worker(), snapshot.takenAt(),
+                            snapshot.chain().completedEvaluations(), lease.model(), snapshot.worker(), snapshot.takenAt(),
                             snapshot.handOver() ? " when it stopped" : "");
                     metrics.jobResumed("snapshot", 0);
                 }

@@ -1,6 +1,6 @@
 package dev.ncsn.sampler.core;
 
-import dev.ncsn.model.sampling.ChainState;
+import dev.ncsn.model.sampling.JobState;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -21,7 +21,7 @@ class JobSnapshotCodecTest {
         }
         x[7] = -0.0f;
         return new JobSnapshot("job-ü 1", "m", "v1", 37, "t.ncsn.generation-requests", "{\"jobId\":\"job-ü 1\"}",
-                new ChainState(x, known, 123_456_789L, 3, 4, 34, false), true, "worker-a",
+                new JobState(x, known, 0.25, 123_456_789L, 34, x.clone()), true, "worker-a",
                 Instant.parse("2026-12-01T20:00:00.123Z"));
     }
 

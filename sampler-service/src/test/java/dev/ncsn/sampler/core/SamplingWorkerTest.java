@@ -89,7 +89,7 @@ class SamplingWorkerTest {
             @Override
             public long write(JobSnapshot snapshot) {
                 stored.put(snapshot.jobId(), snapshot);
-                log.add("write " + snapshot.chain().completedSteps());
+                log.add("write " + snapshot.chain().completedEvaluations());
                 return 1;
             }
 

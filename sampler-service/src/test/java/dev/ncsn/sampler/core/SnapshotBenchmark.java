@@ -6,10 +6,10 @@ import dev.ncsn.infra.LocalInfrastructure;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.net.NcsnScoreNetwork;
-import dev.ncsn.model.sampling.AnnealedLangevinSampler;
-import dev.ncsn.model.sampling.ChainState;
+import dev.ncsn.model.sampling.SamplingRunner;
+import dev.ncsn.model.sampling.JobState;
 import dev.ncsn.model.sampling.FrameListener;
-import dev.ncsn.model.sampling.LangevinChain;
+import dev.ncsn.model.sampling.SamplingJob;
 import dev.ncsn.model.sampling.SamplingSpec;
 import dev.ncsn.model.store.ModelStore;
 import org.junit.jupiter.api.Test;
@@ -41,8 +41,8 @@ class SnapshotBenchmark {
         Architecture compact = Architecture.preset(Architecture.COMPACT);
         try (NDManager manager = NDManager.newBaseManager();
              NcsnScoreNetwork net = NcsnScoreNetwork.create(compact, TestModels.SCHEDULE, manager, 1)) {
-            AnnealedLangevinSampler sampler = new AnnealedLangevinSampler(net);
-            LangevinChain chain = sampler.chain(SamplingSpec.images(16, 1), null, FrameListener.NONE);
+            SamplingRunner sampler = new SamplingRunner(net);
+            SamplingJob chain = sampler.job(SamplingSpec.images(16, 1), null, FrameListener.NONE);
             for (int i = 0; i < 3; i++) {
                 sampler.step(List.of(chain), manager); // warm-up
             }
@@ -57,13 +57,13 @@ class SnapshotBenchmark {
         // The largest job the contract allows, without a network: its state is what is written.
         float[] x = new float[64 * 3 * 32 * 32];
         java.util.Arrays.fill(x, 0.25f);
-        report("64×3×32×32 inpainting", new ChainState(x, x.clone(), 1 << 20, 3, 40, 340, false), store, Double.NaN);
+        report("64×3×32×32 inpainting", new JobState(x, x.clone(), 0.5, 1 << 20, 340, null), store, Double.NaN);
     }
 
-    private static void report(String what, LangevinChain chain, SnapshotStore store, double stepSeconds) {
+    private static void report(String what, SamplingJob chain, SnapshotStore store, double stepSeconds) {
         int n = 20;
         long c0 = System.nanoTime();
-        ChainState state = null;
+        JobState state = null;
         for (int i = 0; i < n; i++) {
             state = chain.checkpoint();
         }
@@ -77,12 +77,13 @@ class SnapshotBenchmark {
         System.out.println("SNAPSHOT " + Contracts.encode(f));
     }
 
-    private static void report(String what, ChainState state, SnapshotStore store, double stepSeconds) {
+    private static void report(String what, JobState state, SnapshotStore store, double stepSeconds) {
         int n = 20;
         long c0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
-            state = new ChainState(state.x().clone(), state.knownNoisy() == null ? null : state.knownNoisy().clone(),
-                    state.randomDraws(), state.phase(), state.stepInPhase(), state.completedSteps(), state.denoising());
+            state = new JobState(state.x().clone(), state.knownNoisy() == null ? null : state.knownNoisy().clone(),
+                    state.knownSigma(), state.randomDraws(), state.completedEvaluations(),
+                    state.saved() == null ? null : state.saved().clone());
         }
         double capture = (System.nanoTime() - c0) / 1e9 / n;
         Map<String, Object> f = measure(what, state, store);
@@ -93,7 +94,7 @@ class SnapshotBenchmark {
         System.out.println("SNAPSHOT " + Contracts.encode(f));
     }
 
-    private static Map<String, Object> measure(String what, ChainState state, SnapshotStore store) {
+    private static Map<String, Object> measure(String what, JobState state, SnapshotStore store) {
         JobSnapshot s = new JobSnapshot("bench-" + what.hashCode(), "m", "v1", 123, "ncsn.generation-requests",
                 "{\"jobId\":\"bench\",\"count\":16}", state, false, "bench", Instant.now());
         int n = 10;

@@ -96,6 +96,12 @@ public final class NcsnV2ScoreNetwork extends RefineNetScoreNetwork {
         return new Topology(arch, false).flops;
     }
 
+    /** s(x)/σ is defined at every σ, so samplers may use levels of their own (the sampling README's levels). */
+    @Override
+    public boolean acceptsAnySigma() {
+        return true;
+    }
+
     /**
      * Scores at arbitrary noise levels: s(x)/σ with one σ per sample, which need not be a level of the schedule.
      * Records the autograd graph only inside a gradient collector, as {@link #score}.
@@ -103,6 +109,7 @@ public final class NcsnV2ScoreNetwork extends RefineNetScoreNetwork {
      * @param x      float32 [N, C, H, W], pixels in [0, 1]
      * @param sigmas [N] positive, finite σ values (any numeric type)
      */
+    @Override
     public NDArray scoreAtSigmas(NDArray x, NDArray sigmas) {
         checkOpen();
         checkImages(pt(x));
