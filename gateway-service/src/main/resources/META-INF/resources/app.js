@@ -16,9 +16,10 @@ $('save-key').addEventListener('click', () => {
   refreshJobs();
 });
 
-function withKey(url) {
-  if (!apiKey) return url;
-  return url + (url.includes('?') ? '&' : '?') + 'api_key=' + encodeURIComponent(apiKey);
+// The key goes in a header only. An EventSource and a download link cannot set headers: they use the job's links,
+// which carry a short-lived token for that job's stream and result when the gateway has keys.
+function withParam(url, param) {
+  return url + (url.includes('?') ? '&' : '?') + param;
 }
 
 async function api(path, options = {}) {
@@ -80,8 +81,87 @@ function parameters() {
   const eps = $('stepSize').value.trim();
   if (eps !== '') body.stepSize = Number(eps);
   if ($('denoisedPreview').checked) body.denoisedPreview = true;
+  if ($('finalDenoise').checked) body.finalDenoise = true;
+  body.sampler = $('sampler').value;
+  const options = samplerOptions();
+  if (Object.keys(options).length) body.samplerOptions = options;
   return body;
 }
+
+// ---- samplers: the choice, its options, and the network evaluations it costs ----
+let samplerList = [];
+
+async function loadSamplers() {
+  try {
+    samplerList = await api('/v1/samplers');
+    $('sampler').replaceChildren(...samplerList.map((s) => {
+      const o = document.createElement('option');
+      o.value = s.name;
+      o.textContent = s.name;
+      o.title = s.summary;
+      return o;
+    }));
+    renderSamplerOptions();
+  } catch (e) {
+    // the default sampler stays selectable
+  }
+}
+
+function renderSamplerOptions() {
+  const chosen = samplerList.find((s) => s.name === $('sampler').value);
+  const box = $('sampler-options');
+  box.replaceChildren();
+  for (const o of (chosen ? chosen.options : [])) {
+    const label = document.createElement('label');
+    label.title = o.description;
+    const input = document.createElement('input');
+    input.dataset.option = o.name;
+    input.dataset.type = o.type;
+    if (o.type === 'boolean') {
+      label.className = 'check';
+      input.type = 'checkbox';
+      input.checked = o.defaultValue === true;
+      label.append(input, ' ' + o.name);
+    } else {
+      input.type = 'number';
+      input.step = o.type === 'integer' ? '1' : 'any';
+      input.min = o.min;
+      input.max = o.max;
+      input.value = o.defaultValue;
+      label.append(o.name + ' ', input);
+    }
+    input.addEventListener('input', updateCost);
+    box.append(label);
+  }
+  updateCost();
+}
+
+function samplerOptions() {
+  const options = {};
+  for (const input of $('sampler-options').querySelectorAll('input')) {
+    if (input.dataset.type === 'boolean') options[input.dataset.option] = input.checked;
+    else if (input.value.trim() !== '') options[input.dataset.option] = Number(input.value);
+  }
+  return options;
+}
+
+async function updateCost() {
+  const q = new URLSearchParams({ sampler: $('sampler').value, samplerOptions: JSON.stringify(samplerOptions()) });
+  const steps = $('stepsPerLevel').value.trim();
+  if (steps !== '') q.set('stepsPerLevel', steps);
+  const eps = $('stepSize').value.trim();
+  if (eps !== '') q.set('stepSize', eps);
+  if ($('finalDenoise').checked) q.set('finalDenoise', 'true');
+  try {
+    const cost = await api('/v1/samplers/cost?' + q);
+    $('cost').textContent = cost.networkEvaluations + ' network evaluations per image';
+  } catch (e) {
+    $('cost').textContent = e.message;
+  }
+}
+
+$('sampler').addEventListener('change', renderSamplerOptions);
+for (const id of ['stepsPerLevel', 'stepSize', 'finalDenoise']) $(id).addEventListener('input', updateCost);
 
 async function submit(path, body, button) {
   showError('');
@@ -92,7 +172,7 @@ async function submit(path, body, button) {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
     });
-    watch(job.id);
+    watch(job.id, job.links);
     refreshJobs();
   } catch (e) {
     showError(e.message);
@@ -134,12 +214,23 @@ function setStatus(status) {
   $('job-status').className = 'status ' + status;
 }
 
-function watch(jobId) {
+async function watch(jobId, links) {
   if (source) source.close();
+  source = null;
   window.ncsn.job = jobId;
   window.ncsn.events = [];
   resetViewer(jobId);
-  source = new EventSource(withKey('/v1/jobs/' + encodeURIComponent(jobId) + '/frames'));
+  if (!links) {
+    try {
+      links = (await api('/v1/jobs/' + encodeURIComponent(jobId))).links;
+    } catch (e) {
+      showError(e.message);
+      return;
+    }
+  }
+  if (window.ncsn.job !== jobId) return;
+  const token = new URL(links.frames, location.href).searchParams.get('token');
+  source = new EventSource(links.frames);
   const mine = source;
   source.addEventListener('started', (e) => {
     const s = JSON.parse(e.data);
@@ -171,7 +262,9 @@ function watch(jobId) {
     $('progress').value = 1;
     $('live').src = d.image;
     $('frame-version').textContent = 'version ' + d.modelVersion;
-    $('download').href = withKey(d.result + '?download=true');
+    // The result opens with the same token as the stream.
+    const href = token ? withParam(d.result, 'token=' + encodeURIComponent(token)) : d.result;
+    $('download').href = withParam(href, 'download=true');
     $('download').hidden = false;
     $('cancel').hidden = true;
     refreshJobs();
@@ -249,7 +342,7 @@ async function refreshJobs() {
     const actions = document.createElement('td');
     const watchButton = document.createElement('button');
     watchButton.textContent = 'Watch';
-    watchButton.addEventListener('click', () => watch(j.id));
+    watchButton.addEventListener('click', () => watch(j.id, j.links));
     actions.appendChild(watchButton);
     if (j.status === 'queued' || j.status === 'running') {
       const c = document.createElement('button');
@@ -261,7 +354,7 @@ async function refreshJobs() {
     if (j.status === 'done') {
       const a = document.createElement('a');
       a.textContent = 'PNG';
-      a.href = withKey('/v1/jobs/' + encodeURIComponent(j.id) + '/result.png?download=true');
+      a.href = withParam(j.links.result, 'download=true');
       a.setAttribute('download', '');
       actions.appendChild(document.createTextNode(' '));
       actions.appendChild(a);
@@ -416,6 +509,7 @@ $('use-result').addEventListener('click', async () => {
 });
 
 // ---- start ----
+loadSamplers();
 refreshModels();
 refreshJobs();
 setInterval(refreshModels, 15000);

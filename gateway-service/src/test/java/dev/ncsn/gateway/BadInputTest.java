@@ -98,12 +98,47 @@ class BadInputTest {
     }
 
     @Test
+    void unknownSamplersAndSamplerOptionsAre422sAndTheCostOfAChoiceIsKnown() {
+        problem(generate("{\"count\": 4, \"sampler\": \"ddim\"}"), 422, "invalid-request",
+                "unknown sampler \"ddim\"; known samplers: annealed-langevin, langevin, predictor-corrector");
+        problem(generate("{\"count\": 4, \"sampler\": \"predictor-corrector\", \"samplerOptions\": {\"snrr\": 1}}"),
+                422, "invalid-request", "sampler predictor-corrector has no option \"snrr\"");
+        problem(generate("{\"count\": 4, \"sampler\": \"walk-jump\", \"samplerOptions\": {\"level\": true}}"),
+                422, "invalid-request", "option \"level\" of sampler walk-jump must be a number");
+        var cost = Http.json(http().get("/v1/samplers/cost?sampler=predictor-corrector&stepsPerLevel=3"
+                + "&samplerOptions=%7B%22correctorSteps%22%3A2%7D&finalDenoise=true"));
+        org.junit.jupiter.api.Assertions.assertEquals(10 * 3 * 3 + 1, cost.get("networkEvaluations").asInt());
+        problem(http().get("/v1/samplers/cost?sampler=ddim"), 422, "invalid-request", "unknown sampler");
+        var list = Http.json(http().get("/v1/samplers"));
+        org.junit.jupiter.api.Assertions.assertEquals("annealed-langevin", list.get(0).get("name").asText());
+    }
+
+    @Test
     void unknownModels() {
         problem(generate("{\"count\": 4, \"model\": \"no-such-model\"}"), 422, "unknown-model",
                 "unknown model \"no-such-model\"");
         problem(generate("{\"count\": 4, \"model\": \"../etc\"}"), 422, "invalid-request", "model name must be");
         problem(http().postJson("/v1/inpaintings", "{\"count\": 1, \"model\": \"nope\", \"image\": \"AA==\", "
                 + "\"mask\": \"AA==\"}"), 422, "unknown-model", "unknown model \"nope\"");
+    }
+
+    @Test
+    void boundsOnFramesWorkAndImageSize() {
+        problem(generate("{\"count\": 1, \"stepsPerLevel\": 1000, \"frameEvery\": 1}"), 422, "invalid-request",
+                "frameEvery must be at least 20 with 1000 steps per level (at most 50 frames per level)");
+        problem(generate("{\"count\": 64, \"stepsPerLevel\": 1000}"), 422, "invalid-request",
+                "count × stepsPerLevel must be at most 32000");
+        HttpResponse<String> huge = http().postJson("/v1/inpaintings", "{\"count\": 1, \"image\": \""
+                + "A".repeat(5 * 1024 * 1024) + "\"}");
+        problem(huge, 413, "body-too-large", "the limit is 4194304");
+        // A few kB declaring 46,000 × 46,000 pixels: refused from its header, before a 2 GB raster is allocated.
+        byte[] bomb = TestImages.declaredPng(46_000, 46_000);
+        String mask = TestImages.base64(TestImages.png(TestImages.rightHalf(SIZE)));
+        problem(inpaint(TestImages.base64(bomb), mask), 422, "invalid-request",
+                "image is 46000×46000 pixels; the model takes 28×28");
+        problem(http().postMultipart("/v1/inpaintings", Http.parts("count", "1", "image",
+                TestImages.png(TestImages.pattern(SIZE)), "mask", bomb)), 422, "invalid-request",
+                "mask is 46000×46000 pixels");
     }
 
     @Test

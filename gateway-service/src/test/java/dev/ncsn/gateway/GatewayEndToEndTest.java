@@ -228,7 +228,7 @@ class GatewayEndToEndTest {
     @Test
     void cancelStopsARunningJob() {
         Http http = http();
-        String id = submit("{\"count\": 1, \"seed\": 9, \"stepsPerLevel\": 1000, \"frameEvery\": 5}");
+        String id = submit("{\"count\": 1, \"seed\": 9, \"stepsPerLevel\": 1000, \"frameEvery\": 20}");
         try (SseClient sse = new SseClient(http, "/v1/jobs/" + id + "/frames", null)) {
             SseClient.Event started = sse.next(TIMEOUT);
             assertNotNull(started);
@@ -242,7 +242,7 @@ class GatewayEndToEndTest {
             List<SseClient.Event> rest = sse.untilTerminal(TIMEOUT);
             SseClient.Event last = rest.get(rest.size() - 1);
             assertEquals("cancelled", last.name(), ids(rest).toString());
-            assertTrue(last.sequence() < 2000, "stopped long before the end");
+            assertTrue(last.sequence() < 400, "stopped long before its 500 frames");
         }
         JsonNode status = Http.json(http.get("/v1/jobs/" + id));
         assertEquals("cancelled", status.get("status").asText());
@@ -283,5 +283,28 @@ class GatewayEndToEndTest {
         }
         HttpResponse<String> ready = http.get("/q/health/ready");
         assertEquals(200, ready.statusCode(), ready.body());
+    }
+
+    @Test
+    void metricsCountJobsTheirOutcomesAndTheTimeToTheFirstFrame() {
+        Http http = http();
+        String id = submit("{\"count\": 1, \"seed\": 3, \"stepsPerLevel\": 1}");
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!Http.json(http.get("/v1/jobs/" + id)).get("status").asText().equals("done")) {
+            assertTrue(System.nanoTime() < deadline, "job " + id + " did not finish");
+            TestBackend.sleep(50);
+        }
+        HttpResponse<String> metrics = http.get("/q/metrics");
+        assertEquals(200, metrics.statusCode());
+        String text = metrics.body();
+        for (String line : List.of("ncsn_gateway_jobs_submitted_total{kind=\"generation\"}",
+                "ncsn_gateway_jobs_finished_total{outcome=\"done\"}", "ncsn_gateway_first_frame_seconds_count",
+                "ncsn_gateway_job_latency_seconds_count{outcome=\"done\"}", "ncsn_gateway_open_streams")) {
+            assertTrue(text.lines().anyMatch(l -> l.startsWith(line)), line + " in\n" + text.lines()
+                    .filter(l -> l.startsWith("ncsn_gateway")).toList());
+        }
+        double done = text.lines().filter(l -> l.startsWith("ncsn_gateway_jobs_finished_total{outcome=\"done\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        assertTrue(done >= 1, "at least this job: " + done);
     }
 }

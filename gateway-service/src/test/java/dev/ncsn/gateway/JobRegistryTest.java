@@ -135,6 +135,29 @@ class JobRegistryTest {
     }
 
     @Test
+    void aReRunsTerminalEventEndsTheJobEvenAtASequenceAlreadySeen() {
+        JobRegistry r = registry(1000, Long.MAX_VALUE);
+        List<StreamEvent> live = new ArrayList<>();
+        r.onRequest(new JobRegistry.RequestInfo("j", "generation", "m", 4, 2, clock.instant(), "t", 0, 7));
+        assertTrue(r.get("j").orElseThrow().subscribe(-1, live::add));
+        run("j", 8).forEach(r::onEvent);           // the first worker dies after sequence 7
+        run("j", 3).forEach(r::onEvent);           // the re-run's first events: duplicates
+        r.onEvent(new JobEvent.Cancelled("j", 3, Instant.now())); // and then it is cancelled, at sequence 3
+        Job.Snapshot s = r.get("j").orElseThrow().snapshot();
+        assertEquals(JobStatus.CANCELLED, s.status(), "the job ends instead of staying running");
+        assertEquals(8, s.lastSequence());
+        assertEquals(java.util.stream.LongStream.rangeClosed(0, 8).boxed().toList(), ids(live));
+        assertEquals("cancelled", live.get(8).name(), "live clients get the terminal event, numbered after the rest");
+        r.onEvent(frame("j", 9, 5, 2));
+        r.onEvent(new JobEvent.Failed("j", 4, "late", Instant.now()));
+        assertEquals(JobStatus.CANCELLED, r.get("j").orElseThrow().snapshot().status(), "one terminal event only");
+
+        List<StreamEvent> resumed = new ArrayList<>();
+        assertFalse(r.get("j").orElseThrow().subscribe(7, resumed::add));
+        assertEquals(List.of(8L), ids(resumed), "a client resuming after sequence 7 gets the terminal event");
+    }
+
+    @Test
     void aClientResumingOnAReplicaThatIsBehindGetsNothingTwice() {
         JobRegistry r = registry(1000, Long.MAX_VALUE);
         run("j", 7).forEach(r::onEvent);           // this replica has read up to sequence 6

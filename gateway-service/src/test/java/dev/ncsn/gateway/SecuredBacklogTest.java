@@ -13,7 +13,11 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
@@ -32,13 +36,24 @@ import static org.junit.jupiter.api.Assertions.*;
                 + "secured.ncsn.control:1"))
 class SecuredBacklogTest {
 
-    static final String KEY = "test-key-2";
+    static final String KEY = "client-key-0123456789";
+    static final String READER = "reader-key-0123456789";
+    static final String ADMIN = "ops-key-0123456789abcd";
 
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
+            Path file;
+            try {
+                file = Files.createTempFile("ncsn-api-keys-", ".txt");
+                file.toFile().deleteOnExit();
+                Files.writeString(file, "# name  key  roles\nclient " + KEY + " generate\nreader " + READER
+                        + " read\nops " + ADMIN + " admin\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             return Map.of(
-                    "ncsn.gateway.api-keys", "test-key-1," + KEY,
+                    "ncsn.api-keys-file", file.toString(),
                     "ncsn.gateway.sampler-group-id", "no-workers",
                     "ncsn.gateway.backlog.max-depth", "3",
                     "ncsn.gateway.backlog.cache-for", "0s",
@@ -69,7 +84,7 @@ class SecuredBacklogTest {
             assertTrue(Http.json(r).get("detail").asText().contains("X-API-Key"), r.body());
         }
         assertEquals(401, anonymous.postJson("/v1/generations", "{\"count\": 1}").statusCode());
-        HttpResponse<String> wrong = new Http(base.toString(), "not-a-key").get("/v1/models");
+        HttpResponse<String> wrong = new Http(base.toString(), "not-a-key-0123456789").get("/v1/models");
         assertEquals(401, wrong.statusCode());
         assertTrue(Http.json(wrong).get("detail").asText().contains("not valid"), wrong.body());
 
@@ -78,7 +93,32 @@ class SecuredBacklogTest {
         assertEquals(200, anonymous.get("/style.css").statusCode());
         assertNotEquals(401, anonymous.get("/q/health/ready").statusCode());
         assertEquals(200, anonymous.get("/q/health/live").statusCode());
-        assertEquals(200, anonymous.get("/v1/models?api_key=test-key-1").statusCode(), "the key as a query parameter");
+        HttpResponse<String> inUrl = anonymous.get("/v1/models?api_key=" + KEY);
+        assertEquals(401, inUrl.statusCode(), "a key in the query string is refused");
+        assertTrue(Http.json(inUrl).get("detail").asText().contains("never in the URL"), inUrl.body());
+    }
+
+    @Test
+    void rolesDecideWhatAKeyMayDo() {
+        Http reader = new Http(base.toString(), READER);
+        assertEquals(200, reader.get("/v1/models").statusCode());
+        assertEquals(200, reader.get("/v1/jobs").statusCode());
+        HttpResponse<String> write = reader.postJson("/v1/generations", "{\"count\": 1}");
+        assertEquals(403, write.statusCode(), write.body());
+        assertEquals(Problem.MEDIA_TYPE, write.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(Problem.TYPE_BASE + "forbidden", Http.json(write).get("type").asText());
+        assertTrue(Http.json(write).get("detail").asText().contains("needs the role generate"), write.body());
+        assertEquals(403, reader.delete("/v1/jobs/x").statusCode());
+
+        Http client = new Http(base.toString(), KEY);
+        HttpResponse<String> openapi = client.get("/q/openapi");
+        assertEquals(403, openapi.statusCode(), "OpenAPI needs admin: " + openapi.body());
+        assertTrue(Http.json(openapi).get("detail").asText().contains("needs the role admin"), openapi.body());
+        assertEquals(200, new Http(base.toString(), ADMIN).get("/q/openapi").statusCode());
+        assertEquals(403, client.get("/q/metrics").statusCode(), "metrics need admin");
+        assertEquals(401, new Http(base.toString()).get("/q/metrics").statusCode());
+        assertEquals(200, new Http(base.toString(), ADMIN).get("/q/metrics").statusCode());
+        assertNotEquals(401, client.get("/q/health/ready").statusCode());
     }
 
     @Test
@@ -100,13 +140,24 @@ class SecuredBacklogTest {
         assertEquals("7", refused.headers().firstValue("Retry-After").orElse(""));
         assertEquals(Problem.TYPE_BASE + "backlog", Http.json(refused).get("type").asText());
         assertTrue(Http.json(refused).get("detail").asText().contains("3 requests are waiting"), refused.body());
+        String metrics = new Http(base.toString(), ADMIN).get("/q/metrics").body();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("ncsn_gateway_jobs_refused_total{reason=\"backlog\"}")),
+                metrics);
 
-        // The event stream of a queued job opens with the key as a query parameter (EventSource cannot set headers).
+        // The event stream of a queued job opens with the job's token from its links (EventSource cannot set
+        // headers); the token opens that job only.
+        String frames = Http.json(http.get("/v1/jobs/" + ids[0])).at("/links/frames").asText();
+        assertTrue(frames.startsWith("/v1/jobs/" + ids[0] + "/frames?token="), frames);
         Http anonymous = new Http(base.toString());
-        try (SseClient sse = new SseClient(anonymous, "/v1/jobs/" + ids[0] + "/frames?api_key=" + KEY, null)) {
+        try (SseClient sse = new SseClient(anonymous, frames, null)) {
             assertEquals(200, sse.status);
             assertNull(sse.next(Duration.ofMillis(300)), "a queued job has no frames yet");
         }
+        String token = frames.substring(frames.indexOf("token="));
+        HttpResponse<String> other = anonymous.get("/v1/jobs/" + ids[1] + "/frames?" + token);
+        assertEquals(401, other.statusCode(), "another job's token: " + other.body());
+        assertEquals(401, anonymous.get("/v1/jobs/" + ids[0] + "?" + token).statusCode(), "only frames and result");
+        assertEquals(401, anonymous.get("/v1/jobs/" + ids[0] + "/frames?token=1.forged").statusCode());
     }
 
     @Test

@@ -52,6 +52,44 @@ final class TestImages {
         return write(new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY), "jpg");
     }
 
+    /**
+     * A decompression bomb's header: a valid PNG declaring width × height 8-bit grey pixels, with a few kB of
+     * compressed zero rows. Decoding it would allocate width × height bytes before reading them.
+     */
+    static byte[] declaredPng(int width, int height) {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.DataOutputStream data = new java.io.DataOutputStream(out);
+            data.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+            java.io.ByteArrayOutputStream ihdr = new java.io.ByteArrayOutputStream();
+            java.io.DataOutputStream h = new java.io.DataOutputStream(ihdr);
+            h.writeInt(width);
+            h.writeInt(height);
+            h.write(new byte[] {8, 0, 0, 0, 0});
+            chunk(data, "IHDR", ihdr.toByteArray());
+            java.util.zip.Deflater deflater = new java.util.zip.Deflater(9);
+            deflater.setInput(new byte[1 << 20]);
+            deflater.finish();
+            byte[] buffer = new byte[1 << 16];
+            chunk(data, "IDAT", java.util.Arrays.copyOf(buffer, deflater.deflate(buffer)));
+            chunk(data, "IEND", new byte[0]);
+            return out.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void chunk(java.io.DataOutputStream out, String type, byte[] body) throws java.io.IOException {
+        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        out.writeInt(body.length);
+        out.write(t);
+        out.write(body);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(t);
+        crc.update(body);
+        out.writeInt((int) crc.getValue());
+    }
+
     static String base64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);
     }

@@ -109,8 +109,9 @@ class TracingTest {
                 d.models(), 2, 16, 100, Duration.ofMinutes(10), "cpu", Duration.ofMillis(50), Duration.ofSeconds(1),
                 Map.of("heartbeat.interval.ms", "500"));
         sinks = new TestBackend.Sinks(infra.kafkaBootstrapServers(), TOPICS, samplerOtel);
-        worker = new SamplerNode(settings, new ModelStore(infra.s3Client(), LocalInfrastructure.DEFAULT_BUCKET),
-                sinks, sinks, new SimpleMeterRegistry(), samplerOtel);
+        ModelStore store = new ModelStore(infra.s3Client(), LocalInfrastructure.DEFAULT_BUCKET);
+        worker = new SamplerNode(settings, store, new dev.ncsn.sampler.core.S3SnapshotStore(store), sinks, sinks,
+                new SimpleMeterRegistry(), samplerOtel);
         worker.start();
         await(worker::ready, "the traced worker is ready");
     }

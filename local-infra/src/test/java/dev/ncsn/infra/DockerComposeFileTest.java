@@ -44,8 +44,8 @@ class DockerComposeFileTest {
 
     @Test
     void hasTheInfrastructureAndTheThreeServices() {
-        assertEquals(List.of("kafka", "kafka-init", "minio", "minio-init", "trainer-service", "sampler-service",
-                "gateway-service"), List.copyOf(services.keySet()));
+        assertEquals(List.of("kafka", "kafka-init", "minio", "minio-init", "seed", "trainer-service",
+                "sampler-service", "gateway-service"), List.copyOf(services.keySet()));
     }
 
     @Test
@@ -69,21 +69,22 @@ class DockerComposeFileTest {
         assertEquals("broker,controller", env.get("KAFKA_PROCESS_ROLES"));
     }
 
+    /** kafka-init creates the topics the services use; deploy-tests compares them with TopicPlan in full. */
     @Test
     void initCreatesTheTopics() {
         @SuppressWarnings("unchecked")
         String script = String.join("\n", (List<String>) service("kafka-init").get("command"));
         Map<String, String> topics = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("(?m)^\\s*create (\\S+) (\\d+)(?: (\\S+))?\\s*$").matcher(script);
+        Matcher m = Pattern.compile("(?m)^\\s*create (\\S+) (\\d+)((?: \\S+)*)\\s*$").matcher(script);
         while (m.find()) {
-            topics.put(m.group(1), m.group(2) + (m.group(3) == null ? "" : " " + m.group(3)));
+            topics.put(m.group(1), (m.group(2) + m.group(3)).trim());
         }
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put("ncsn.generation-requests", "12");
         expected.put("ncsn.inpainting-requests", "12");
-        expected.put("ncsn.frames", "12");
+        expected.put("ncsn.frames", "12 max.message.bytes=8388608");
         expected.put("ncsn.model-updates", "1 cleanup.policy=compact");
-        expected.put("ncsn.control", "1");
+        expected.put("ncsn.control", "1 retention.ms=3600000");
         expected.put("ncsn.dead-letter", "1");
         assertEquals(expected, topics);
         assertTrue(script.contains("--if-not-exists"), "idempotent topic creation");
@@ -103,9 +104,13 @@ class DockerComposeFileTest {
             assertEquals("http://minio:9000", env.get(LocalInfrastructure.S3_ENDPOINT_ENV));
             assertNotNull(service(name).get("healthcheck"), name + " has a health check");
             assertNotNull(service(name).get("depends_on"), name + " waits for the init services");
+            assertTrue(((Map<?, ?>) service(name).get("depends_on")).containsKey("seed"), name + " waits for the seed step");
         }
-        assertEquals(List.of("8080:8080"), service("gateway-service").get("ports"));
-        assertEquals(List.of("8081:8081"), service("trainer-service").get("ports"));
+        assertEquals(List.of("${NCSN_BIND:-127.0.0.1}:8080:8080"), service("gateway-service").get("ports"));
+        assertEquals(List.of("${NCSN_BIND:-127.0.0.1}:8081:8081"), service("trainer-service").get("ports"));
+        for (String name : List.of("trainer-service", "sampler-service", "gateway-service", "seed")) {
+            assertNotNull(service(name).get("build"), name + " is built from its Dockerfile");
+        }
     }
 
     /**

@@ -7,9 +7,9 @@ import dev.ncsn.model.data.ByteDataset;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.net.ScoreNetworks;
-import dev.ncsn.model.sampling.AnnealedLangevinSampler;
+import dev.ncsn.model.sampling.SamplingRunner;
 import dev.ncsn.model.sampling.FrameListener;
-import dev.ncsn.model.sampling.LangevinChain;
+import dev.ncsn.model.sampling.SamplingJob;
 import dev.ncsn.model.sampling.SamplingSpec;
 import dev.ncsn.model.train.TrainingConfig;
 import dev.ncsn.model.train.TrainingRun;
@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
                 + "steps; print one JSON line with secondsPerLangevinStep, secondsPerTrainStep and GFLOP/s.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", defaultValue = "mnist", description = "mnist, cifar10 or compact. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--preset", defaultValue = "mnist", description = "mnist, cifar10, compact (NCSN), ncsnv2-cifar10 or ncsnv2-compact (NCSNv2). Default: ${DEFAULT-VALUE}")
     String preset;
 
     @Option(names = "--batch", defaultValue = "64", description = "Images per Langevin step. Default: ${DEFAULT-VALUE}")
@@ -59,11 +59,11 @@ final class BenchCommand implements Callable<Integer> {
         double trainCpu;
         double loadBefore = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         try (NDManager manager = NDManager.newBaseManager();
-             TrainableScoreModel net = ScoreNetworks.create(arch, NoiseSchedule.images(arch.levels()), manager, 0)) {
-            var sampler = new AnnealedLangevinSampler(net);
-            LangevinChain chain = sampler.chain(SamplingSpec.images(batch, 1).withStepsPerLevel(steps + 2),
+             TrainableScoreModel net = ScoreNetworks.create(arch, ScoreNetworks.defaultSchedule(arch), manager, 0)) {
+            var sampler = new SamplingRunner(net);
+            SamplingJob chain = sampler.job(SamplingSpec.images(batch, 1).withStepsPerLevel(steps + 2),
                     null, FrameListener.NONE);
-            List<LangevinChain> chains = List.of(chain);
+            List<SamplingJob> chains = List.of(chain);
             System.err.println("bench: warming up the network…");
             sampler.step(chains, manager);
             sampler.step(chains, manager);

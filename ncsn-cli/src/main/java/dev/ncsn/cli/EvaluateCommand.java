@@ -11,7 +11,7 @@ import dev.ncsn.model.image.ImageGrid;
 import dev.ncsn.model.net.NcsnScoreNetwork;
 import dev.ncsn.model.quality.FeatureClassifier;
 import dev.ncsn.model.quality.QualityMeter;
-import dev.ncsn.model.sampling.AnnealedLangevinSampler;
+import dev.ncsn.model.sampling.SamplingRunner;
 import dev.ncsn.model.sampling.SamplingSpec;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -54,7 +54,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "100", description = "Samples drawn together. Default: ${DEFAULT-VALUE}")
     int batch;
 
-    @Option(names = "--steps-per-level", defaultValue = "100", description = "T (paper: 100). Default: ${DEFAULT-VALUE}")
+    @picocli.CommandLine.Mixin
+    SamplerChoice samplerChoice;
+
+    @Option(names = "--steps-per-level", defaultValue = "100", description = "T, the sampler's steps at each noise level (paper: 100). Default: ${DEFAULT-VALUE}")
     int stepsPerLevel;
 
     @Option(names = "--step-size", defaultValue = "4e-5", description = "ε of Algorithm 1. Default: ${DEFAULT-VALUE}")
@@ -119,7 +122,8 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             QualityMeter.Report report = meter.measure(images, n,
                     new QualityMeter.Settings(kidSubsets, kidSubsetSize, splits, seed));
-            line.put("reference", reference.resolve("t10k").toString());
+            line.put("reference", reference.toString());
+            line.put("referenceSplit", "t10k");
             line.put("referenceCount", meter.referenceCount());
             line.put("classifier", classifierDir.toString());
             line.put("classifierTestAccuracy", net.info().path("testAccuracy").asDouble());
@@ -147,32 +151,33 @@ final class EvaluateCommand implements Callable<Integer> {
         line.put("checkpoint", source.checkpoint.toString());
         line.put("model", manifest.modelName());
         line.put("version", manifest.versionId());
-        line.put("sampler", "annealed-langevin");
+        var chosen = samplerChoice.sampler();
         line.put("stepsPerLevel", stepsPerLevel);
         line.put("stepSize", stepSize);
         line.put("finalDenoise", finalDenoise);
         line.put("seed", seed);
         int levels = manifest.schedule().levels();
-        line.put("networkEvaluations", (long) stepsPerLevel * levels + (finalDenoise ? 1 : 0));
         float[] out = new float[Math.multiplyExact(count, per)];
         try (NDManager manager = NDManager.newBaseManager();
              NcsnScoreNetwork scoreNet = NcsnScoreNetwork.create(manifest.architecture(), manifest.schedule(), manager, 0)) {
             loaded.loadInto(scoreNet, manifest.architecture());
-            var sampler = new AnnealedLangevinSampler(scoreNet);
-            long stepsPerSample = (long) stepsPerLevel * levels + (finalDenoise ? 1 : 0);
+            var sampler = new SamplingRunner(scoreNet);
+            long stepsPerSample = sampler.networkEvaluations(SamplingSpec.images(1, seed).withSampler(chosen)
+                    .withStepsPerLevel(stepsPerLevel).withEpsilon(stepSize).withFinalDenoise(finalDenoise));
+            SamplerChoice.report(line, chosen, (int) stepsPerSample);
             Progress progress = new Progress("sampling", stepsPerSample * count);
             for (int start = 0, k = 0; start < count; start += batch, k++) {
                 final int from = start;
                 final int size = Math.min(batch, count - from);
                 final long done = stepsPerSample * from;
-                SamplingSpec spec = SamplingSpec.images(size, seed + k).withStepsPerLevel(stepsPerLevel)
+                SamplingSpec spec = SamplingSpec.images(size, seed + k).withSampler(chosen).withStepsPerLevel(stepsPerLevel)
                         .withEpsilon(stepSize).withFinalDenoise(finalDenoise)
                         .withFrameEvery(Math.max(1, stepsPerLevel / 10));
                 float[] x;
                 try (NDManager scope = manager.newSubManager()) {
                     x = sampler.sample(spec, null, frame -> progress.update(done + (long) frame.completedSteps() * size,
                             String.format(Locale.ROOT, "images %d–%d of %d, level %d/%d", from + 1, from + size, count,
-                                    frame.level(), levels)), scope);
+                                    frame.level(), frame.levels())), scope);
                 }
                 // quantised to 8 bits as a PNG would be: scoring --save-samples again gives the same figures
                 for (int i = 0; i < size * per; i++) {

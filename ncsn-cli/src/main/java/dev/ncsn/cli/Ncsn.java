@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "ncsn", mixinStandardHelpOptions = true, version = "ncsn 0.1.0",
         description = "Trains and serves noise-conditional score networks (Song & Ermon, 2019).",
         subcommands = {UpCommand.class, ToyCommand.class, ModelInfoCommand.class, BenchCommand.class, TrainCommand.class,
-                SampleCommand.class, EvaluateCommand.class, TrainClassifierCommand.class,
-                CalibrateQualityCommand.class, CommandLine.HelpCommand.class})
+                SampleCommand.class, ScheduleCommand.class, SeedCommand.class, EvaluateCommand.class,
+                TrainClassifierCommand.class, CalibrateQualityCommand.class, SamplersCommand.class, CommandLine.HelpCommand.class})
 public final class Ncsn implements Runnable {
 
     @CommandLine.Spec

@@ -5,18 +5,20 @@ import dev.ncsn.model.checkpoint.Checkpoint;
 import dev.ncsn.model.checkpoint.LoadedCheckpoint;
 import dev.ncsn.model.image.ImageGrid;
 import dev.ncsn.model.TrainableScoreModel;
-import dev.ncsn.model.sampling.AnnealedLangevinSampler;
+import dev.ncsn.model.sampling.SamplingRunner;
 import dev.ncsn.model.sampling.SamplingSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** `ncsn sample`: annealed Langevin dynamics from a checkpoint, written as one PNG grid. */
+/** `ncsn sample`: any sampler (annealed Langevin by default) on a checkpoint, written as one PNG grid. */
 @Command(name = "sample", mixinStandardHelpOptions = true,
-        description = "Sample images from a checkpoint with annealed Langevin dynamics and write them as one PNG grid.")
+        description = "Sample images from a checkpoint (annealed Langevin dynamics unless --sampler says otherwise) and "
+                + "write them as one PNG grid; one JSON line reports the sampler and its network evaluations per sample.")
 final class SampleCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, description = "A checkpoint directory, or a `ncsn train` output directory (its newest checkpoint)")
@@ -31,8 +33,16 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "PNG file to write")
     Path out;
 
-    @Option(names = "--steps-per-level", defaultValue = "100", description = "T (paper: 100). Default: ${DEFAULT-VALUE}")
+    @Mixin
+    SamplerChoice samplerChoice;
+
+    @Option(names = "--steps-per-level", defaultValue = "100", description = "T, the sampler's steps at each noise "
+            + "level: Langevin steps, or predictor steps each with its corrector steps (paper: 100). Default: ${DEFAULT-VALUE}")
     int stepsPerLevel;
+
+    @Option(names = "--levels", defaultValue = "0", description = "Noise levels to sample through; 0: the model's "
+            + "trained levels (others need a network that accepts any σ). Default: ${DEFAULT-VALUE}")
+    int levels;
 
     @Option(names = "--step-size", defaultValue = "4e-5", description = "ε of Algorithm 1 (reference code's default, step_lr 2e-5 × 2). Default: ${DEFAULT-VALUE}")
     double stepSize;
@@ -47,15 +57,17 @@ final class SampleCommand implements Callable<Integer> {
         var manifest = loaded.manifest();
         System.err.printf("sample: %s version %s, step %d%s%n", manifest.modelName(), manifest.versionId(),
                 manifest.trainingStep(), manifest.ema() ? " (EMA weights)" : "");
-        SamplingSpec spec = SamplingSpec.images(count, seed).withStepsPerLevel(stepsPerLevel).withEpsilon(stepSize)
+        SamplingSpec spec = SamplingSpec.images(count, seed).withSampler(samplerChoice.sampler())
+                .withStepsPerLevel(stepsPerLevel).withEpsilon(stepSize).withLevels(levels)
                 .withFinalDenoise(finalDenoise).withFrameEvery(1);
+        int evaluations;
         try (NDManager manager = NDManager.newBaseManager();
              TrainableScoreModel net = loaded.newNetwork(manager)) {
-            var sampler = new AnnealedLangevinSampler(net);
-            Progress progress = new Progress("sampling", (long) stepsPerLevel * manifest.schedule().levels()
-                    + (finalDenoise ? 1 : 0));
-            float[] samples = sampler.sample(spec, null, frame -> progress.update(frame.completedSteps(),
-                    String.format("level %d/%d σ=%.3f", frame.level(), manifest.schedule().levels(), frame.sigma())),
+            var runner = new SamplingRunner(net);
+            evaluations = runner.networkEvaluations(spec);
+            Progress progress = new Progress("sampling (" + spec.sampler().name() + ")", evaluations);
+            float[] samples = runner.sample(spec, null, frame -> progress.update(frame.completedSteps(),
+                    String.format("level %d/%d σ=%.3f", frame.level(), frame.levels(), frame.sigma())),
                     manager);
             var shape = manifest.dataShape();
             Path parent = out.toAbsolutePath().getParent();
@@ -64,9 +76,12 @@ final class SampleCommand implements Callable<Integer> {
             }
             Files.write(out, ImageGrid.png(samples, count, shape.channels(), shape.height(), shape.width()));
         }
-        System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+        var line = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
                 .put("out", out.toString()).put("count", count).put("seed", seed)
-                .put("model", manifest.modelName()).put("version", manifest.versionId()));
+                .put("model", manifest.modelName()).put("version", manifest.versionId());
+        SamplerChoice.report(line, spec.sampler(), evaluations);
+        line.put("stepsPerLevel", stepsPerLevel).put("finalDenoise", finalDenoise);
+        System.out.println(line);
         return 0;
     }
 }

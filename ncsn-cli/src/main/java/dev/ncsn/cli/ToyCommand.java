@@ -6,10 +6,10 @@ import dev.ncsn.model.GaussianMixture;
 import dev.ncsn.model.GaussianMixtureScore;
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.ScoreModel;
-import dev.ncsn.model.sampling.Dynamics;
 import dev.ncsn.model.sampling.FrameListener;
 import dev.ncsn.model.toy.ToyExperiment;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
@@ -20,12 +20,14 @@ import java.util.concurrent.Callable;
                 + "[−8,8]² and print one JSON line with lowerLeftFraction (the share nearer (−5,−5); truth 0.2).")
 final class ToyCommand implements Callable<Integer> {
 
-    enum SamplerName { annealed, langevin }
-
     enum ScoreName { exact, learned }
 
-    @Option(names = "--sampler", defaultValue = "annealed", description = "annealed (Algorithm 1) or langevin (plain). Default: ${DEFAULT-VALUE}")
-    SamplerName sampler;
+    @Mixin
+    SamplerChoice samplerChoice;
+
+    @Option(names = "--steps-per-level", defaultValue = "100", description = "T (the reference toy code: 100). "
+            + "Default: ${DEFAULT-VALUE}")
+    int stepsPerLevel;
 
     @Option(names = "--samples", defaultValue = "10000", description = "Number of samples. Default: ${DEFAULT-VALUE}")
     int samples;
@@ -59,21 +61,22 @@ final class ToyCommand implements Callable<Integer> {
             model = ToyExperiment.learnScore(trainSteps, seed,
                     (loss, step) -> training.update(step, String.format("loss %.3f", loss)));
         }
-        Dynamics dynamics = sampler == SamplerName.annealed ? Dynamics.ANNEALED : Dynamics.PLAIN;
-        Progress progress = new Progress("sampling (" + sampler + ")", 1000);
+        var spec = ToyExperiment.spec(samplerChoice.sampler(), samples, seed).withStepsPerLevel(stepsPerLevel);
+        int evaluations = new dev.ncsn.model.sampling.SamplingRunner(model).networkEvaluations(spec);
+        Progress progress = new Progress("sampling (" + spec.sampler().name() + ")", evaluations);
         FrameListener onFrame = frame -> progress.update(frame.completedSteps(),
-                dynamics == Dynamics.ANNEALED ? String.format("level %d/10 σ=%.2f", frame.level(), frame.sigma()) : "");
+                String.format("level %d/%d σ=%.2f", frame.level(), frame.levels(), frame.sigma()));
         ToyExperiment.Result result;
         try {
-            result = ToyExperiment.run(model, dynamics, samples, seed, onFrame);
+            result = ToyExperiment.run(model, spec, onFrame);
         } finally {
             if (model instanceof AutoCloseable closeable) {
                 closeable.close();
             }
         }
-        ObjectNode line = new ObjectMapper().createObjectNode()
-                .put("sampler", sampler.name())
-                .put("score", score.name())
+        ObjectNode line = new ObjectMapper().createObjectNode();
+        SamplerChoice.report(line, spec.sampler(), evaluations);
+        line.put("score", score.name())
                 .put("samples", samples)
                 .put("seed", seed)
                 .put("trainSteps", score == ScoreName.learned ? trainSteps : 0)

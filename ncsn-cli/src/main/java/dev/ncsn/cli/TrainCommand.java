@@ -3,6 +3,7 @@ package dev.ncsn.cli;
 import dev.ncsn.model.data.Dataset;
 import dev.ncsn.model.data.Datasets;
 import dev.ncsn.model.net.Architecture;
+import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.sampling.PreviewGrid;
 import dev.ncsn.model.train.TrainingConfig;
 import dev.ncsn.model.train.TrainingRun;
@@ -30,7 +31,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "MNIST-format IDX files, CIFAR-10 batches or a folder of images")
     Path data;
 
-    @Option(names = "--preset", defaultValue = "compact", description = "mnist, cifar10 or compact. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--preset", defaultValue = "compact", description = "mnist, cifar10, compact (NCSN), ncsnv2-cifar10 or ncsnv2-compact (NCSNv2). Default: ${DEFAULT-VALUE}")
     String preset;
 
     @Option(names = "--steps", required = true, description = "Total training steps (a resumed run stops at the same total)")
@@ -75,7 +76,8 @@ final class TrainCommand implements Callable<Integer> {
         System.err.printf("train: %s%n", dataset);
         Files.createDirectories(CheckpointDirectory.checkpoints(out));
         Path state = CheckpointDirectory.state(out);
-        TrainingConfig wanted = new TrainingConfig(model, Architecture.preset(preset), dev.ncsn.model.NoiseSchedule.IMAGES,
+        Architecture architecture = Architecture.preset(preset);
+        TrainingConfig wanted = new TrainingConfig(model, architecture, ScoreNetworks.defaultSchedule(architecture),
                 objective, batch, learningRate, emaRate, seed, flip);
         TrainingRun run;
         if (TrainingRun.hasState(state)) {

@@ -84,6 +84,11 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--s3-bucket", paramLabel = "NAME", defaultValue = "ncsn", description = "Created if missing. Default: ${DEFAULT-VALUE}")
     String s3Bucket;
 
+    @Option(names = "--api-keys-file", paramLabel = "FILE",
+            description = "API keys with their roles (see gateway-service/README.md), passed to every service as "
+                    + "NCSN_API_KEYS_FILE. Default: none, an open API on 127.0.0.1")
+    Path apiKeysFile;
+
     @Option(names = "--timeout", defaultValue = "300", paramLabel = "SECONDS",
             description = "How long to wait for each part to be ready. Default: ${DEFAULT-VALUE}")
     int timeoutSeconds;
@@ -102,6 +107,9 @@ final class UpCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give both --kafka and --s3-endpoint to use existing infrastructure, or neither");
         }
         requireDistinctFreePorts();
+        if (apiKeysFile != null && !Files.isReadable(apiKeysFile)) {
+            throw new IllegalArgumentException("--api-keys-file " + apiKeysFile + " cannot be read");
+        }
         long start = System.nanoTime();
         Path home = Path.of(System.getProperty("ncsn.home", ".")).toAbsolutePath().normalize();
         // Defaults are in the repository; paths given are relative to the working directory, as usual.
@@ -113,6 +121,9 @@ final class UpCommand implements Callable<Integer> {
         try {
             Map<String, String> env = kafka != null ? externalInfrastructure() : startInfrastructure(home, dataDir, logs);
             Optional<String> served = seedModel(seed, env);
+            if (apiKeysFile != null) {
+                env.put("NCSN_API_KEYS_FILE", apiKeysFile.toAbsolutePath().normalize().toString());
+            }
             Map<String, String> trainerEnv = new LinkedHashMap<>(env);
             trainerEnv.put("NCSN_TRAINER_WORK_DIR", dataDir.resolve("trainer").toString());
             startService(home, "trainer-service", trainerPort, trainerEnv, logs);

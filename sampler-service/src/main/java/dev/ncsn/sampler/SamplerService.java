@@ -2,6 +2,7 @@ package dev.ncsn.sampler;
 
 import dev.ncsn.sampler.config.SamplerConfig;
 import dev.ncsn.sampler.config.SamplerSettings;
+import dev.ncsn.sampler.core.S3SnapshotStore;
 import dev.ncsn.sampler.core.SamplerNode;
 import dev.ncsn.sampler.kafka.KafkaChannelSinks;
 
@@ -9,6 +10,7 @@ import dev.ncsn.common.config.InstanceId;
 import dev.ncsn.common.config.S3Config;
 import dev.ncsn.common.kafka.TopicCreator;
 import dev.ncsn.model.contract.TopicPlan;
+import dev.ncsn.model.store.ModelStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -63,7 +65,8 @@ public class SamplerService {
                 LOG.warnf("could not create the topics (they may be created elsewhere): %s", e.getMessage());
             }
         }
-        node = new SamplerNode(settings, s3.toEndpoint().openModelStore(), sinks, sinks, registry, otel);
+        ModelStore store = s3.toEndpoint().openModelStore();
+        node = new SamplerNode(settings, store, new S3SnapshotStore(store), sinks, sinks, registry, otel);
         node.start();
     }
 
@@ -86,6 +89,6 @@ public class SamplerService {
         return new SamplerSettings(bootstrapServers, config.groupId(), config.instanceId().orElseGet(
                 () -> InstanceId.generate("sampler")), topics, config.models(), config.maxInFlightJobs(),
                 config.maxInFlightSamples(), config.recentCancels(), config.reconcileInterval(), config.device(),
-                config.pollTimeout(), config.shutdownGrace(), config.consumer());
+                config.pollTimeout(), config.shutdownGrace(), config.consumer(), config.snapshotInterval());
     }
 }

@@ -127,12 +127,14 @@ class SamplerServiceTest {
     void aCancelOnTheControlTopicStopsARunningJob() {
         connect();
         send(Topics.GENERATION_REQUESTS, "svc-cancel", Contracts.encode(new GenerationRequest("svc-cancel", MODEL,
-                SamplerFixture.params(1, 5, 1000, 1), Instant.now())));
+                SamplerFixture.params(1, 5, 1000, 20), Instant.now()))); // 50 frames a level, the contract's cap
         frames.await(r -> "svc-cancel".equals(r.key()), TIMEOUT);
         send(Topics.CONTROL, "svc-cancel", Contracts.encode(new CancelRequest("svc-cancel", Instant.now())));
         List<JobEvent> events = awaitTerminal("svc-cancel");
         assertInstanceOf(JobEvent.Cancelled.class, events.get(events.size() - 1));
-        assertTrue(events.size() < 10_000, "stopped before its 10,000 steps: " + events.size() + " events");
+        int steps = events.stream().filter(e -> e instanceof JobEvent.Frame).mapToInt(e -> ((JobEvent.Frame) e)
+                .completedSteps()).max().orElse(0);
+        assertTrue(steps < 10_000, "stopped before its 10,000 steps: " + steps + " steps");
     }
 
     @Test

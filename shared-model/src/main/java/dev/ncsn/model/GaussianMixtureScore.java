@@ -35,4 +35,22 @@ public final class GaussianMixtureScore implements ScoreModel {
         }
         return x.getManager().create(out, x.getShape());
     }
+
+    /** Exact at every σ, so samplers may use levels of their own. */
+    @Override
+    public boolean acceptsAnySigma() {
+        return true;
+    }
+
+    @Override
+    public NDArray scoreAtSigmas(NDArray x, NDArray sigmas) {
+        float[] points = x.toFloatArray();
+        float[] sigma = sigmas.toFloatArray();
+        int d = mixture.dimension();
+        float[] out = new float[points.length];
+        for (int i = 0; i < sigma.length; i++) {
+            mixture.perturbedScore(points, i * d, sigma[i], out);
+        }
+        return x.getManager().create(out, x.getShape());
+    }
 }

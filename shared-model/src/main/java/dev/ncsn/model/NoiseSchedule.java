@@ -77,6 +77,19 @@ public record NoiseSchedule(
         return s;
     }
 
+    /**
+     * The 0-based index of the level nearest σ on the log scale (the levels are geometric, so this rounds the
+     * fractional index, as score_sde rounds a continuous time to its nearest discrete level); σ outside
+     * [σmin, σmax] maps to the end level.
+     */
+    public int nearestLevel(double sigma) {
+        if (levels == 1 || !(sigma > 0)) {
+            return levels == 1 || sigma > 0 ? 0 : levels - 1;
+        }
+        double position = Math.log(sigmaMax / sigma) / Math.log(sigmaMax / sigmaMin) * (levels - 1);
+        return (int) Math.max(0, Math.min(levels - 1, Math.round(position)));
+    }
+
     /** Algorithm 1's step size α_i = ε·σ_i²/σ_L². */
     public double stepSize(int index, double epsilon) {
         double ratio = sigma(index) / sigmaMin;

@@ -23,4 +23,23 @@ public interface ScoreModel {
      * @return float32 of x's shape, attached to x's manager
      */
     NDArray score(NDArray x, NDArray levels);
+
+    /**
+     * Whether {@link #scoreAtSigmas} accepts any σ &gt; 0, not only the trained levels: a network conditioned on σ
+     * itself (NCSNv2's s(x)/σ form), or an exact score. Samplers then evaluate at the σ's of their own grid; a
+     * network conditioned on a level index is evaluated at the trained level nearest each σ instead.
+     */
+    default boolean acceptsAnySigma() {
+        return false;
+    }
+
+    /**
+     * Scores at arbitrary noise levels, for models that {@link #acceptsAnySigma() accept any σ}.
+     *
+     * @param x      float32 [N, sampleShape…]
+     * @param sigmas float32 [N], σ per sample
+     */
+    default NDArray scoreAtSigmas(NDArray x, NDArray sigmas) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " is only defined at its trained levels");
+    }
 }

@@ -1,80 +1,108 @@
 package dev.ncsn.gateway.api;
 
 import dev.ncsn.common.api.Problem;
-import dev.ncsn.gateway.config.GatewayConfig;
+import dev.ncsn.common.auth.Access;
+import dev.ncsn.common.auth.ApiKeys;
+import dev.ncsn.common.auth.Role;
 import dev.ncsn.gateway.core.Json;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * API keys, when {@code ncsn.gateway.api-keys} lists any: every request under {@code /v1/} and {@code /q/} needs
- * one, except the health checks ({@code /q/health…}); the page's static files ({@code /}, {@code /app.js}, …)
- * stay open so that a browser can load the page and ask for a key. The key comes in the {@code X-API-Key} header,
- * or in the {@code api_key} query parameter for clients that cannot set headers (a browser's EventSource).
- * Runs as a Vert.x route ahead of every other, so it covers REST, SSE, OpenAPI and metrics alike.
+ * Who may do what, when the keys file is configured: a Vert.x route ahead of every other, so it covers REST, SSE,
+ * OpenAPI and metrics alike.
+ * <ul>
+ *   <li>open: the health checks ({@code /q/health…}) and the page's static files ({@code /}, {@code /app.js}, …),
+ *       so that a browser can load the page and ask for a key;</li>
+ *   <li>{@code admin}: everything else under {@code /q/} (metrics, OpenAPI);</li>
+ *   <li>{@code generate}: writes under {@code /v1/} (submitting, cancelling);</li>
+ *   <li>{@code read}: reads under {@code /v1/}; a job's {@code /frames} and {@code /result.png} also open with
+ *       that job's stream token ({@code ?token=}, from the job's links).</li>
+ * </ul>
+ * The key travels in the {@value ApiKeys#HEADER} header only; a key in the query string is refused, since URLs end
+ * up in access logs and browser history.
  */
 @ApplicationScoped
 public class ApiKeyFilter {
 
-    static final String HEADER = "X-API-Key";
-    static final String QUERY = "api_key";
+    static final String LEGACY_QUERY = "api_key";
+    private static final Pattern JOB_FILE = Pattern.compile("^/v1/jobs/([^/]+)/(frames|result\\.png)$");
 
     @Inject
-    GatewayConfig config;
-
-    private List<byte[]> keys = List.of();
+    Authentication auth;
 
     void install(@Observes Router router) {
-        keys = config.apiKeys().orElse(List.of()).stream().map(String::strip).filter(k -> !k.isEmpty())
-                .map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-        if (!keys.isEmpty()) {
+        if (auth.enabled()) {
             router.route().order(Integer.MIN_VALUE + 1000).handler(this::check);
         }
     }
 
-    static boolean protectedPath(String path) {
+    /** The role a request needs, or null when it is open. */
+    static Role needed(String path, HttpMethod method) {
         if (path == null) {
-            return true;
+            return Role.ADMIN;
         }
-        if (path.startsWith("/q/health")) {
-            return false;
+        if (path.equals("/q/health") || path.startsWith("/q/health/")) {
+            return null;
         }
-        return path.startsWith("/v1") || path.startsWith("/q/") || path.equals("/q");
+        if (path.equals("/q") || path.startsWith("/q/")) {
+            return Role.ADMIN;
+        }
+        if (path.equals("/v1") || path.startsWith("/v1/")) {
+            boolean read = method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS;
+            return read ? Role.READ : Role.GENERATE;
+        }
+        return null;
     }
 
     private void check(RoutingContext ctx) {
-        if (!protectedPath(ctx.normalizedPath()) || accepted(ctx.request().getHeader(HEADER))
-                || accepted(ctx.request().getParam(QUERY))) {
+        String path = ctx.normalizedPath();
+        Role needed = needed(path, ctx.request().method());
+        if (needed == null) {
             ctx.next();
             return;
         }
-        boolean given = ctx.request().getHeader(HEADER) != null || ctx.request().getParam(QUERY) != null;
-        Problem p = Problem.of(401, "api-key", "API key required", given
-                ? "the API key is not valid"
-                : "this gateway needs an API key: send it in the " + HEADER + " header (or as ?" + QUERY + "=)");
-        ctx.response().setStatusCode(401)
-                .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                .putHeader("WWW-Authenticate", "ApiKey header=\"" + HEADER + "\"")
-                .end(Json.write(p));
+        if (ctx.request().getParam(LEGACY_QUERY) != null) {
+            refuse(ctx, Access.unauthorized("API keys go in the " + ApiKeys.HEADER + " header, never in the URL "
+                    + "(URLs end up in logs); event streams and downloads take the job's token from its links"));
+            return;
+        }
+        String header = ctx.request().getHeader(ApiKeys.HEADER);
+        if (header == null && needed == Role.READ && ctx.request().method() == HttpMethod.GET) {
+            Matcher m = JOB_FILE.matcher(path);
+            String token = ctx.request().getParam("token");
+            if (m.matches() && token != null) {
+                if (auth.validToken(m.group(1), token)) {
+                    ctx.next();
+                } else {
+                    refuse(ctx, Access.unauthorized("the stream token is not valid for this job or has expired; "
+                            + "GET /v1/jobs/{id} (with a key) gives a fresh one in links"));
+                }
+                return;
+            }
+        }
+        Access.Decision d = Access.check(auth.keys(), header, needed);
+        if (!d.allowed()) {
+            refuse(ctx, d.problem());
+            return;
+        }
+        ctx.put(Authentication.CALLER, d.caller());
+        ctx.next();
     }
 
-    private boolean accepted(String candidate) {
-        if (candidate == null || candidate.isEmpty()) {
-            return false;
+    private static void refuse(RoutingContext ctx, Problem p) {
+        ctx.response().setStatusCode(p.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        if (p.status() == 401) {
+            ctx.response().putHeader("WWW-Authenticate", Access.challenge());
         }
-        byte[] c = candidate.getBytes(StandardCharsets.UTF_8);
-        boolean ok = false;
-        for (byte[] k : keys) {
-            ok |= MessageDigest.isEqual(k, c);
-        }
-        return ok;
+        ctx.response().end(Json.write(p));
     }
 }

@@ -22,15 +22,22 @@ import java.util.TreeSet;
  */
 public class InpaintingForm {
 
-    static final Set<String> PARTS = Set.of("count", "seed", "stepsPerLevel", "stepSize", "frameEvery",
-            "denoisedPreview", "finalDenoise", "model", "image", "mask");
+    static final Set<String> PARTS = Set.of("count", "seed", "sampler", "samplerOptions", "stepsPerLevel", "levels",
+            "stepSize", "frameEvery", "denoisedPreview", "finalDenoise", "model", "image", "mask");
 
     @RestForm
     public String count;
     @RestForm
     public String seed;
     @RestForm
+    public String sampler;
+    /** The sampler's options as a JSON object, e.g. {"snr":0.16}. */
+    @RestForm
+    public String samplerOptions;
+    @RestForm
     public String stepsPerLevel;
+    @RestForm
+    public String levels;
     @RestForm
     public String stepSize;
     @RestForm
@@ -49,10 +56,24 @@ public class InpaintingForm {
     /** The same request as a JSON body would make; 400 for an unknown or repeated part or a value of the wrong type. */
     RequestBodies.Inpainting toRequest() {
         checkParts();
-        return new RequestBodies.Inpainting(integer("count", count), longValue("seed", seed),
-                integer("stepsPerLevel", stepsPerLevel), number("stepSize", stepSize),
+        return new RequestBodies.Inpainting(integer("count", count), longValue("seed", seed), text(sampler),
+                options(samplerOptions), integer("stepsPerLevel", stepsPerLevel), integer("levels", levels),
+                number("stepSize", stepSize),
                 integer("frameEvery", frameEvery), bool("denoisedPreview", denoisedPreview),
                 bool("finalDenoise", finalDenoise), text(model), base64("image", image), base64("mask", mask));
+    }
+
+    /** The samplerOptions part: a JSON object of option names to numbers or booleans. */
+    @SuppressWarnings("unchecked")
+    private static java.util.Map<String, Object> options(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return dev.ncsn.model.contract.Contracts.json().readValue(value, java.util.LinkedHashMap.class);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw ProblemException.badRequest("part \"samplerOptions\" must be a JSON object, e.g. {\"snr\":0.16}");
+        }
     }
 
     /**

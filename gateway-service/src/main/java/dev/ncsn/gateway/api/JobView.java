@@ -46,12 +46,17 @@ public record JobView(
     public record JobList(List<JobView> jobs) {
     }
 
-    static JobView of(Job.Snapshot s, Long queuePosition) {
-        return of(s, queuePosition, Instant.now());
+    /**
+     * @param token the job's stream token, added to the frames and result links when keys are configured (an
+     *              EventSource or a download link cannot send the key header); null on an open API
+     */
+    static JobView of(Job.Snapshot s, Long queuePosition, String token) {
+        return of(s, queuePosition, token, Instant.now());
     }
 
-    static JobView of(Job.Snapshot s, Long queuePosition, Instant now) {
+    static JobView of(Job.Snapshot s, Long queuePosition, String token, Instant now) {
         String base = "/v1/jobs/" + s.id();
+        String query = token == null ? "" : "?token=" + token;
         Double progress = null;
         if (s.status() == JobStatus.DONE) {
             progress = 1.0;
@@ -68,7 +73,7 @@ public record JobView(
                 s.startedAt(), s.stepsPerSecond(), eta, doneAt,
                 s.status() == JobStatus.QUEUED ? queuePosition : null, pendingCancel ? Boolean.TRUE : null, s.reason(),
                 s.submittedAt(), s.updatedAt(),
-                new Links(base, base + "/frames", s.status() == JobStatus.DONE ? base + "/result.png" : null,
+                new Links(base, base + "/frames" + query, s.status() == JobStatus.DONE ? base + "/result.png" + query : null,
                         s.status().terminal() ? null : base));
     }
 }

@@ -1,11 +1,13 @@
 package dev.ncsn.gateway.api;
 
 import dev.ncsn.common.api.Problem;
+import dev.ncsn.common.auth.Caller;
 import dev.ncsn.gateway.core.GatewayNode;
 import dev.ncsn.gateway.core.Job;
 import dev.ncsn.gateway.core.JobStatus;
 import dev.ncsn.gateway.core.ProblemException;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
@@ -49,6 +51,9 @@ public class JobsResource {
     @Inject
     GatewayNode node;
 
+    @Inject
+    Authentication auth;
+
     @POST
     @Path("/generations")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -65,8 +70,8 @@ public class JobsResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "429", description = "the samplers are backed up; retry after Retry-After seconds",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response generate(@Parameter(hidden = true) String body) {
-        return accepted(node.submission().generation(RequestBodies.generation(body)));
+    public Response generate(@Parameter(hidden = true) String body, @Context RoutingContext rc) {
+        return accepted(node.submission().generation(RequestBodies.generation(body), owner(rc)));
     }
 
     @POST
@@ -88,8 +93,8 @@ public class JobsResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "429", description = "the samplers are backed up",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response inpaint(@Parameter(hidden = true) String body) {
-        return inpaint(RequestBodies.inpainting(body));
+    public Response inpaint(@Parameter(hidden = true) String body, @Context RoutingContext rc) {
+        return inpaint(RequestBodies.inpainting(body), rc);
     }
 
     @POST
@@ -97,12 +102,12 @@ public class JobsResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(hidden = true)
-    public Response inpaintMultipart(@BeanParam InpaintingForm form) {
-        return inpaint(form.toRequest());
+    public Response inpaintMultipart(@BeanParam InpaintingForm form, @Context RoutingContext rc) {
+        return inpaint(form.toRequest(), rc);
     }
 
-    private Response inpaint(RequestBodies.Inpainting in) {
-        return accepted(node.submission().inpainting(in, in.image(), in.mask()));
+    private Response inpaint(RequestBodies.Inpainting in, RoutingContext rc) {
+        return accepted(node.submission().inpainting(in, in.image(), in.mask(), owner(rc)));
     }
 
     @GET
@@ -246,7 +251,11 @@ public class JobsResource {
     }
 
     private JobView view(Job.Snapshot s) {
-        return JobView.of(s, node.queuePositions().of(s));
+        return JobView.of(s, node.queuePositions().of(s), auth.tokenFor(s.id()));
+    }
+
+    private static String owner(RoutingContext rc) {
+        return Authentication.caller(rc).map(Caller::name).orElse(null);
     }
 
     private Response accepted(Job.Snapshot s) {

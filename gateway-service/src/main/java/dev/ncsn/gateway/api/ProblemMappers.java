@@ -64,8 +64,22 @@ public class ProblemMappers {
         return respond(ProblemException.badRequest("malformed JSON: " + e.getOriginalMessage()).problem(), Map.of());
     }
 
+    /** A body that ends early or breaks its multipart framing: the client's doing, found by the fuzz suite. */
+    @ServerExceptionMapper
+    public Response unreadable(java.io.IOException e) {
+        return respond(ProblemException.badRequest("the request body could not be read: " + e.getMessage()).problem(),
+                Map.of());
+    }
+
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
+        if (e instanceof IllegalArgumentException && e.getMessage() != null
+                && e.getMessage().startsWith("Failed to parse media type")) {
+            // Quarkus REST's content negotiation on a Content-Type that is not a media type at all.
+            return respond(Problem.of(415, "unsupported-media-type", "Unsupported media type", "the Content-Type "
+                    + "header is not a media type; this endpoint takes application/json (or multipart/form-data for "
+                    + "inpainting)"), Map.of());
+        }
         String id = UUID.randomUUID().toString();
         LOG.errorf(e, "unexpected error %s", id);
         return respond(Problem.of(500, "internal-error", "Internal error",

@@ -23,8 +23,16 @@ final class RequestBodies {
     record Generation(
             @Schema(required = true, minimum = "1", maximum = "64", description = "images to sample") Integer count,
             @Schema(description = "random seed; default: derived from the job id") Long seed,
-            @Schema(minimum = "1", maximum = "1000", description = "Langevin steps per noise level (T); default 100")
+            @Schema(description = "the sampler: annealed-langevin (default), langevin, predictor-corrector, "
+                    + "probability-flow, ancestral, consistent-annealed, walk-jump (GET /v1/samplers lists them)")
+            String sampler,
+            @Schema(description = "the sampler's own options by name, e.g. {\"snr\": 0.16, \"correctorSteps\": 1}")
+            java.util.Map<String, Object> samplerOptions,
+            @Schema(minimum = "1", maximum = "1000", description = "the sampler's steps per noise level (T): Langevin "
+                    + "steps, or predictor steps each with its corrector steps; default 100")
             Integer stepsPerLevel,
+            @Schema(minimum = "1", description = "noise levels to sample through; default the model's trained levels "
+                    + "(others need a network that accepts any σ)") Integer levels,
             @Schema(description = "step size ε, in (0, 0.01]; default 4e-5") Double stepSize,
             @Schema(minimum = "1", description = "a frame every this many steps (and at each level's last step); "
                     + "default stepsPerLevel / 10") Integer frameEvery,
@@ -39,7 +47,10 @@ final class RequestBodies {
     record Inpainting(
             @Schema(required = true, minimum = "1", maximum = "64") Integer count,
             Long seed,
+            String sampler,
+            java.util.Map<String, Object> samplerOptions,
             @Schema(minimum = "1", maximum = "1000") Integer stepsPerLevel,
+            @Schema(minimum = "1") Integer levels,
             Double stepSize,
             @Schema(minimum = "1") Integer frameEvery,
             Boolean denoisedPreview,

@@ -11,17 +11,21 @@ import java.util.Optional;
 
 /**
  * The gateway's settings, {@code ncsn.gateway.*} (environment: {@code NCSN_GATEWAY_*}, e.g.
- * {@code NCSN_GATEWAY_API_KEYS=k1,k2}). The request and control topic names are also bound to the SmallRye
+ * {@code NCSN_GATEWAY_BACKLOG_MAX_DEPTH=50}). The request and control topic names are also bound to the SmallRye
  * channels in application.properties.
  */
 @ConfigMapping(prefix = "ncsn.gateway")
 public interface GatewayConfig {
 
     /**
-     * API keys; when any is set, every request except health checks and the page's static files needs one, in
-     * the {@code X-API-Key} header or the {@code api_key} query parameter. Empty: the API is open.
+     * No longer read: keys and their roles come from the keys file every service reads ({@code NCSN_API_KEYS_FILE}).
+     * Setting it stops the gateway at start-up, so that a deployment that still sets it is not left open.
      */
     Optional<List<String>> apiKeys();
+
+    /** How long a job's stream token (in its {@code frames} and {@code result} links) opens them. */
+    @WithDefault("15m")
+    Duration streamTokenTtl();
 
     /** The model of requests that name none. */
     @WithDefault("fashion-mnist")
@@ -58,6 +62,8 @@ public interface GatewayConfig {
 
     Backlog backlog();
 
+    Limits limits();
+
     Buffer buffer();
 
     TopicNames topics();
@@ -76,6 +82,22 @@ public interface GatewayConfig {
         /** The Retry-After of a 429. */
         @WithDefault("10s")
         Duration retryAfter();
+    }
+
+    /** Per-key admission, when the keys file is configured (each replica counts on its own). */
+    interface Limits {
+
+        /** Jobs a key may submit per minute (a token bucket refilled at this rate). */
+        @WithDefault("60")
+        int jobsPerMinute();
+
+        /** Jobs a key may submit at once before the rate applies (the bucket's size). */
+        @WithDefault("20")
+        int burst();
+
+        /** Jobs of one key that may be queued or running at once (those submitted through this replica). */
+        @WithDefault("8")
+        int concurrentJobs();
     }
 
     /** What each replica keeps of the jobs' event streams for late subscribers and resumption. */

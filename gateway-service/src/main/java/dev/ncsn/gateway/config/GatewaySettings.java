@@ -21,13 +21,18 @@ import java.util.Map;
  * @param backlog            the 429 limit on the sampler backlog
  * @param buffer             what is kept of each job's stream
  * @param topics             the topic names
+ * @param limits             per-key admission (applied only to callers with a key)
  */
 public record GatewaySettings(String replicaId, String bootstrapServers, String defaultModel, String samplerGroupId,
                               Duration replay, Duration modelCacheFor, Duration keepAlive, Map<String, String> consumer,
-                              Backlog backlog, Buffer buffer, TopicNames topics) {
+                              Backlog backlog, Buffer buffer, TopicNames topics, KeyLimits limits) {
 
     /** @see GatewayConfig.Backlog */
     public record Backlog(long maxDepth, Duration cacheFor, Duration retryAfter) {
+    }
+
+    /** @see GatewayConfig.Limits */
+    public record KeyLimits(int jobsPerMinute, int burst, int concurrentJobs) {
     }
 
     /** @see GatewayConfig.Buffer */
@@ -57,6 +62,7 @@ public record GatewaySettings(String replicaId, String bootstrapServers, String 
                 new Backlog(c.backlog().maxDepth(), c.backlog().cacheFor(), c.backlog().retryAfter()),
                 new Buffer(b.framesPerJob(), b.maxJobs(), b.maxBytes(), b.retention(), b.idleRetention(),
                         b.maxQueuedPerClient()),
-                new TopicNames(t.generationRequests(), t.inpaintingRequests(), t.frames(), t.control()));
+                new TopicNames(t.generationRequests(), t.inpaintingRequests(), t.frames(), t.control()),
+                new KeyLimits(c.limits().jobsPerMinute(), c.limits().burst(), c.limits().concurrentJobs()));
     }
 }

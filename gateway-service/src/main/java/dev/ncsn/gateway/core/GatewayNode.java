@@ -4,6 +4,7 @@ import dev.ncsn.gateway.config.GatewaySettings;
 import dev.ncsn.gateway.kafka.Backlog;
 import dev.ncsn.gateway.kafka.EventFeed;
 import dev.ncsn.model.store.ModelStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import io.opentelemetry.api.OpenTelemetry;
@@ -23,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * One gateway replica, assembled from plain parts: the {@link JobRegistry} and the {@link EventFeed} that fills
  * it, the {@link Backlog} measurement behind {@link Admission} and {@link QueuePositions}, the
  * {@link ModelCatalog}, {@link Submission} through a {@link RequestSink}, and the open event streams with their
- * keep-alives. The Quarkus service builds one with SmallRye emitters as the sink; tests may build one with a
+ * keep-alives, and its {@link GatewayMetrics}. The Quarkus service builds one with SmallRye emitters as the sink; tests may build one with a
  * plain Kafka producer.
  */
 public final class GatewayNode implements AutoCloseable {
@@ -41,16 +42,18 @@ public final class GatewayNode implements AutoCloseable {
     private final Admission admission;
     private final QueuePositions queuePositions;
     private final Submission submission;
+    private final GatewayMetrics metrics;
     private final ScheduledExecutorService timer;
     private volatile boolean started;
 
-    public GatewayNode(GatewaySettings settings, ModelStore store, RequestSink sink, Clock clock) {
-        this(settings, store, sink, clock, OpenTelemetry.noop());
+    public GatewayNode(GatewaySettings settings, ModelStore store, RequestSink sink, MeterRegistry meters,
+                       Clock clock) {
+        this(settings, store, sink, meters, clock, OpenTelemetry.noop());
     }
 
     /** @param otel traces: each job event read from Kafka gets a span, child of the context in its headers */
-    public GatewayNode(GatewaySettings settings, ModelStore store, RequestSink sink, Clock clock,
-                       OpenTelemetry otel) {
+    public GatewayNode(GatewaySettings settings, ModelStore store, RequestSink sink, MeterRegistry meters,
+                       Clock clock, OpenTelemetry otel) {
         this.settings = settings;
         this.clock = clock;
         GatewaySettings.Buffer b = settings.buffer();
@@ -67,9 +70,18 @@ public final class GatewayNode implements AutoCloseable {
                 List.of(settings.topics().generationRequests(), settings.topics().inpaintingRequests()),
                 settings.backlog().cacheFor(), clock);
         this.catalog = new ModelCatalog(store, settings.modelCacheFor(), settings.defaultModel(), clock);
-        this.admission = new Admission(backlog, settings.backlog());
+        this.admission = new Admission(backlog::current, settings.backlog(), settings.limits(), registry);
         this.queuePositions = new QueuePositions(backlog, registry);
-        this.submission = new Submission(catalog, admission, sink, registry, clock);
+        this.metrics = new GatewayMetrics(meters);
+        this.submission = new Submission(catalog, admission, sink, registry, metrics, clock);
+        registry.observe(metrics);
+        admission.onRefused((key, reason) -> {
+            metrics.refused(reason);
+            if (key != null && !reason.equals("backlog")) {
+                metrics.keyRefused(key, reason);
+            }
+        });
+        metrics.gauges(streams::size, registry::size, registry::bytes);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ncsn-gateway-timer");
             t.setDaemon(true);
@@ -150,6 +162,10 @@ public final class GatewayNode implements AutoCloseable {
 
     public Submission submission() {
         return submission;
+    }
+
+    public Admission admission() {
+        return admission;
     }
 
     public QueuePositions queuePositions() {

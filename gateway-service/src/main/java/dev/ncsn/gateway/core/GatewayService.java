@@ -5,6 +5,7 @@ import dev.ncsn.gateway.config.GatewayConfig;
 import dev.ncsn.gateway.config.GatewaySettings;
 import dev.ncsn.gateway.kafka.RequestPublisher;
 import io.opentelemetry.api.OpenTelemetry;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,11 +22,11 @@ public class GatewayService {
 
     @Produces
     @Singleton
-    GatewayNode node(GatewayConfig config, S3Config s3, RequestPublisher publisher,
+    GatewayNode node(GatewayConfig config, S3Config s3, RequestPublisher publisher, MeterRegistry meters,
                      @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
                      String bootstrapServers, OpenTelemetry otel) {
         return new GatewayNode(GatewaySettings.from(config, bootstrapServers), s3.toEndpoint().openModelStore(),
-                publisher, Clock.systemUTC(), otel);
+                publisher, meters, Clock.systemUTC(), otel);
     }
 
     void start(@Observes StartupEvent event, GatewayNode node) {

@@ -61,6 +61,7 @@ public final class Job {
     private Integer count;
     private Integer stepsPerLevel;
     private Instant submittedAt;
+    private String owner;
     private String requestTopic;
     private int requestPartition = -1;
     private long requestOffset = -1;
@@ -125,6 +126,11 @@ public final class Job {
         return requestPartition == partition && topic.equals(requestTopic);
     }
 
+    /** The name of the key that submitted the job through this replica, or null. */
+    public synchronized String owner() {
+        return owner;
+    }
+
     public synchronized long requestOffset() {
         return requestOffset;
     }
@@ -136,6 +142,7 @@ public final class Job {
         count = count == null ? r.count() : count;
         stepsPerLevel = stepsPerLevel == null ? r.stepsPerLevel() : stepsPerLevel;
         submittedAt = submittedAt == null ? r.submittedAt() : submittedAt;
+        owner = owner == null ? r.owner() : owner;
         if (r.offset() >= 0) {
             requestTopic = r.topic();
             requestPartition = r.partition();
@@ -151,13 +158,21 @@ public final class Job {
     /**
      * Applies an event unless its (jobId, sequence) was seen: a job's events arrive in order on one partition,
      * and a re-run after a worker failure starts again from sequence 0, so "seen" is "not above the highest
-     * sequence so far". Nothing is applied after the terminal event. Returns the change in buffered bytes.
+     * sequence so far". Nothing is applied after the terminal event. The one exception is a terminal event at or
+     * below that sequence (a re-run that was cancelled or failed before it caught up with the first run): the job
+     * must end, so it is applied, and numbered after the last event sent ({@code lastSequence + 1}), so that SSE
+     * clients and {@code Last-Event-ID} resumption see it too. Returns the change in buffered bytes.
      */
-    public synchronized long onEvent(JobEvent event, StreamEvent out, int framesPerJob, Instant now) {
-        if (event.sequence() <= lastSequence || terminal != null) {
+    public synchronized long onEvent(JobEvent event, StreamEvent received, int framesPerJob, Instant now) {
+        if (terminal != null) {
             return 0;
         }
-        lastSequence = event.sequence();
+        if (event.sequence() <= lastSequence && !event.terminal()) {
+            return 0;
+        }
+        StreamEvent out = event.sequence() > lastSequence ? received
+                : new StreamEvent(lastSequence + 1, received.name(), received.level(), received.data());
+        lastSequence = out.id();
         updatedAt = now;
         long before = bytes;
         if (event instanceof JobEvent.Started s) {

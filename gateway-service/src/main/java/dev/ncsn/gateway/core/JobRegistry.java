@@ -20,15 +20,31 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class JobRegistry {
 
-    /** A request as read from a request topic or as just published by this replica. */
+    /**
+     * A request as read from a request topic or as just published by this replica; {@code owner} is the name of the
+     * key that submitted it, known only to the replica it was submitted through (null otherwise).
+     */
     public record RequestInfo(String jobId, String kind, String model, Integer count, Integer stepsPerLevel,
-                       Instant submittedAt, String topic, int partition, long offset) {
+                       Instant submittedAt, String topic, int partition, long offset, String owner) {
+
+        public RequestInfo(String jobId, String kind, String model, Integer count, Integer stepsPerLevel,
+                           Instant submittedAt, String topic, int partition, long offset) {
+            this(jobId, kind, model, count, stepsPerLevel, submittedAt, topic, partition, offset, null);
+        }
     }
 
     public record Limits(int framesPerJob, int maxJobs, long maxBytes, Duration retention, Duration idleRetention) {
     }
 
+    /** Told when a job shows its first frame and when it ends (for metrics); called on the feed's thread. */
+    public interface Observer {
+        void firstFrame(Job.Snapshot job, Instant at);
+
+        void ended(Job.Snapshot job, Instant at);
+    }
+
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private volatile Observer observer;
     private final AtomicLong bytes = new AtomicLong();
     private final Limits limits;
     private final Clock clock;
@@ -36,6 +52,10 @@ public final class JobRegistry {
     public JobRegistry(Limits limits, Clock clock) {
         this.limits = limits;
         this.clock = clock;
+    }
+
+    public void observe(Observer o) {
+        this.observer = o;
     }
 
     public Optional<Job> get(String id) {
@@ -65,7 +85,18 @@ public final class JobRegistry {
             return;
         }
         Job job = jobs.computeIfAbsent(event.jobId(), id -> new Job(id, clock.instant()));
-        long delta = job.onEvent(event, EventData.of(event), limits.framesPerJob(), clock.instant());
+        JobStatus before = job.status();
+        Instant now = clock.instant();
+        long delta = job.onEvent(event, EventData.of(event), limits.framesPerJob(), now);
+        Observer o = observer;
+        if (o != null && before != job.status()) {
+            Job.Snapshot s = job.snapshot();
+            if (before == JobStatus.QUEUED && s.status() == JobStatus.RUNNING) {
+                o.firstFrame(s, now);
+            } else if (!before.terminal() && s.status().terminal()) {
+                o.ended(s, now);
+            }
+        }
         if (bytes.addAndGet(delta) > limits.maxBytes()) {
             shed(job);
         }
@@ -94,6 +125,17 @@ public final class JobRegistry {
                 if (o >= from && o < to && j.started()) {
                     n++;
                 }
+            }
+        }
+        return n;
+    }
+
+    /** Jobs of this owner that are queued or running. */
+    public int activeOwnedBy(String owner) {
+        int n = 0;
+        for (Job j : jobs.values()) {
+            if (owner.equals(j.owner()) && !j.status().terminal()) {
+                n++;
             }
         }
         return n;

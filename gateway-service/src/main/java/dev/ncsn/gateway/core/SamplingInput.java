@@ -9,7 +9,15 @@ public interface SamplingInput {
 
     Long seed();
 
+    /** A sampler name (dev.ncsn.model.sampling.Samplers); null: annealed-langevin. */
+    String sampler();
+
+    /** The sampler's own options by name; null: its defaults. */
+    java.util.Map<String, Object> samplerOptions();
+
     Integer stepsPerLevel();
+
+    Integer levels();
 
     Double stepSize();
 
@@ -22,7 +30,12 @@ public interface SamplingInput {
     String model();
 
     default SamplingParameters parameters() {
-        return new SamplingParameters(count() == null ? 0 : count(), seed(), stepsPerLevel(), stepSize(),
-                frameEvery(), denoisedPreview(), finalDenoise());
+        return withCount(count() == null ? 0 : count());
+    }
+
+    /** The parameters with this count (the one definition both request types embed). */
+    default SamplingParameters withCount(int count) {
+        return new SamplingParameters(count, seed(), sampler(), samplerOptions(), stepsPerLevel(), stepSize(),
+                levels(), frameEvery(), denoisedPreview(), finalDenoise());
     }
 }

@@ -24,13 +24,16 @@ public final class Submission {
     private final Admission admission;
     private final RequestSink sink;
     private final JobRegistry registry;
+    private final GatewayMetrics metrics;
     private final Clock clock;
 
-    public Submission(ModelCatalog catalog, Admission admission, RequestSink sink, JobRegistry registry, Clock clock) {
+    public Submission(ModelCatalog catalog, Admission admission, RequestSink sink, JobRegistry registry,
+                      GatewayMetrics metrics, Clock clock) {
         this.catalog = catalog;
         this.admission = admission;
         this.sink = sink;
         this.registry = registry;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -39,8 +42,7 @@ public final class Submission {
         List<String> problems = new ArrayList<>();
         if (s.count() == null) {
             problems.add("count is required (1 to " + SamplingParameters.MAX_COUNT + ")");
-            problems.addAll(new SamplingParameters(1, s.seed(), s.stepsPerLevel(), s.stepSize(), s.frameEvery(),
-                    s.denoisedPreview(), s.finalDenoise()).problems());
+            problems.addAll(s.withCount(1).problems());
         } else {
             problems.addAll(s.parameters().problems());
         }
@@ -55,17 +57,17 @@ public final class Submission {
     }
 
     /** A generation job, queued. */
-    public Job.Snapshot generation(SamplingInput in) {
+    public Job.Snapshot generation(SamplingInput in, String owner) {
         List<String> problems = problems(in);
         if (!problems.isEmpty()) {
             throw ProblemException.invalid(problems);
         }
         ModelCatalog.LiveModel model = catalog.resolve(in.model());
-        admission.admit();
+        admission.admit(owner);
         Instant now = clock.instant();
         String id = UUID.randomUUID().toString();
         RequestSink.Position at = sink.send(new GenerationRequest(id, model.model(), in.parameters(), now));
-        return register(id, "generation", model, in, now, at);
+        return register(id, "generation", model, in, now, at, owner);
     }
 
     /**
@@ -73,8 +75,9 @@ public final class Submission {
      *
      * @param image base64 PNG (or a PNG data URL) of the model's input size
      * @param mask  the same, white = generate
+     * @param owner the name of the submitting key, or null on an open API
      */
-    public Job.Snapshot inpainting(SamplingInput in, String image, String mask) {
+    public Job.Snapshot inpainting(SamplingInput in, String image, String mask, String owner) {
         List<String> problems = new ArrayList<>(problems(in));
         if (image == null || image.isBlank()) {
             problems.add("image is required: a base64 PNG of the model's input size");
@@ -99,13 +102,13 @@ public final class Submission {
         if (!problems.isEmpty()) {
             throw ProblemException.invalid(problems);
         }
-        admission.admit();
+        admission.admit(owner);
         Instant now = clock.instant();
         String id = UUID.randomUUID().toString();
         Base64.Encoder b64 = Base64.getEncoder();
         RequestSink.Position at = sink.send(new InpaintingRequest(id, model.model(), in.parameters(),
                 b64.encodeToString(imagePng), b64.encodeToString(maskPng), now));
-        return register(id, "inpainting", model, in, now, at);
+        return register(id, "inpainting", model, in, now, at, owner);
     }
 
     /** Sends a cancel for a job that has not ended (409 otherwise, 404 for an unknown job). */
@@ -122,10 +125,11 @@ public final class Submission {
     }
 
     private Job.Snapshot register(String id, String kind, ModelCatalog.LiveModel model, SamplingInput in,
-                                  Instant now, RequestSink.Position at) {
+                                  Instant now, RequestSink.Position at, String owner) {
         Job job = registry.onRequest(new JobRegistry.RequestInfo(id, kind, model.model(), in.count(),
                 in.stepsPerLevel(), now, at == null ? null : at.topic(), at == null ? -1 : at.partition(),
-                at == null ? -1 : at.offset()));
+                at == null ? -1 : at.offset(), owner));
+        metrics.submitted(kind);
         return job.snapshot();
     }
 }

@@ -233,14 +233,16 @@ public final class EventFeed implements AutoCloseable {
             } else if (r.topic().equals(topics.generationRequests())) {
                 GenerationRequest g = Contracts.decode(r.value(), GenerationRequest.class);
                 if (g.jobId() != null) {
-                    registry.onRequest(new JobRegistry.RequestInfo(g.jobId(), "generation", g.model(), g.count(),
-                            g.stepsPerLevel(), g.submittedAt(), r.topic(), r.partition(), r.offset()));
+                    registry.onRequest(new JobRegistry.RequestInfo(g.jobId(), "generation", g.model(),
+                            g.parameters() == null ? null : g.parameters().count(),
+                            g.parameters() == null ? null : g.parameters().stepsPerLevel(), g.submittedAt(), r.topic(), r.partition(), r.offset()));
                 }
             } else if (r.topic().equals(topics.inpaintingRequests())) {
                 InpaintingRequest i = Contracts.decode(r.value(), InpaintingRequest.class);
                 if (i.jobId() != null) {
-                    registry.onRequest(new JobRegistry.RequestInfo(i.jobId(), "inpainting", i.model(), i.count(),
-                            i.stepsPerLevel(), i.submittedAt(), r.topic(), r.partition(), r.offset()));
+                    registry.onRequest(new JobRegistry.RequestInfo(i.jobId(), "inpainting", i.model(),
+                            i.parameters() == null ? null : i.parameters().count(),
+                            i.parameters() == null ? null : i.parameters().stepsPerLevel(), i.submittedAt(), r.topic(), r.partition(), r.offset()));
                 }
             }
         } catch (RuntimeException e) {

@@ -28,8 +28,11 @@ public interface SamplerConfig {
     /** This worker's name (Kafka client ids, dead letters, logs); default: host name and a random suffix. */
     Optional<String> instanceId();
 
-    /** Jobs sampled at once; they share forward passes. */
-    @WithDefault("4")
+    /**
+     * Jobs sampled at once; they share forward passes. A safety bound: {@link #maxInFlightSamples()}, the batch of a
+     * shared pass, is what should follow the hardware.
+     */
+    @WithDefault("64")
     int maxInFlightJobs();
 
     /** Images sampled at once (a larger single job still runs, alone). */
@@ -51,9 +54,16 @@ public interface SamplerConfig {
     @WithDefault("100ms")
     Duration pollTimeout();
 
-    /** On shutdown, how long running jobs may take before they are left (uncommitted) to another worker. */
+    /**
+     * On a graceful stop, the most time the hand-over may take: the running jobs are snapshotted at once and the
+     * snapshots written within this; keep it below Kubernetes' {@code terminationGracePeriodSeconds}.
+     */
     @WithDefault("30s")
     Duration shutdownGrace();
+
+    /** How often each running job's state is written down; redone work after a crash is at most this much. */
+    @WithDefault("5s")
+    Duration snapshotInterval();
 
     /** Extra properties of the request consumer, e.g. {@code ncsn.sampler.consumer."session.timeout.ms"=10000}. */
     Map<String, String> consumer();

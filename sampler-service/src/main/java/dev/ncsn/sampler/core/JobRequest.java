@@ -31,6 +31,15 @@ public record JobRequest(String jobId, String model, SamplingParameters paramete
         SamplingSpec spec;
         try {
             spec = parameters.toSpec(jobId);
+            // Builds the sampler's plan on this version's levels: a sampler that cannot run on them says why here.
+            long work = (long) spec.count() * served.sampler().networkEvaluations(spec);
+            if (work > SamplingParameters.MAX_SAMPLE_EVALUATIONS) {
+                throw new InvalidRequestException("count × network evaluations must be at most "
+                        + SamplingParameters.MAX_SAMPLE_EVALUATIONS + ", got " + work + " with sampler "
+                        + spec.sampler().name());
+            }
+        } catch (InvalidRequestException e) {
+            throw e;
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage());
         }

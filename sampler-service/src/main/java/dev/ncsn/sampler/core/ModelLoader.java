@@ -87,6 +87,17 @@ public final class ModelLoader {
         }
     }
 
+    /**
+     * A version that is not live, loaded for one job (a resume on the version of its snapshot): the version
+     * closes when that job's lease is closed.
+     */
+    public ServedModel.Lease loadForOneJob(String model, String version) {
+        ServedModel served = load(model, version);
+        ServedModel.Lease lease = served.lease();
+        served.release();
+        return lease;
+    }
+
     /** One forward pass with a sample at every level: compiles kernels and refuses networks that give NaN or ∞. */
     static void warmUp(TrainableScoreModel network, NDManager manager, String what) {
         int levels = network.schedule().levels();

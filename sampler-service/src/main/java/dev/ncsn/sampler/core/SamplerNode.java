@@ -36,20 +36,27 @@ public final class SamplerNode implements AutoCloseable {
     private final RequestConsumer consumer;
     private final ControlMessages control;
     private final JobTraces traces;
+    private final SnapshotWriter snapshots;
     private volatile boolean started;
     private volatile boolean stopped;
 
     public SamplerNode(SamplerSettings settings, ModelStore store, JobEventSink events, DeadLetterSink deadLetters,
                        MeterRegistry registry) {
-        this(settings, store, events, deadLetters, registry, OpenTelemetry.noop());
+        this(settings, store, new S3SnapshotStore(store), events, deadLetters, registry);
+    }
+
+    /** @param snapshotStore where running jobs are written down and resumed from */
+    public SamplerNode(SamplerSettings settings, ModelStore store, SnapshotStore snapshotStore, JobEventSink events,
+                       DeadLetterSink deadLetters, MeterRegistry registry) {
+        this(settings, store, snapshotStore, events, deadLetters, registry, OpenTelemetry.noop());
     }
 
     /**
      * @param otel traces: each job gets a span, child of its request's trace context, and its events are sent
      *             with that span current (the sinks write it into the records' headers)
      */
-    public SamplerNode(SamplerSettings settings, ModelStore store, JobEventSink sink, DeadLetterSink deadLetters,
-                       MeterRegistry registry, OpenTelemetry otel) {
+    public SamplerNode(SamplerSettings settings, ModelStore store, SnapshotStore snapshotStore, JobEventSink sink,
+                       DeadLetterSink deadLetters, MeterRegistry registry, OpenTelemetry otel) {
         this.traces = new JobTraces(otel);
         JobEventSink events = traces.wrap(sink);
         this.settings = settings;
@@ -59,9 +66,10 @@ public final class SamplerNode implements AutoCloseable {
         this.loader = new ModelLoader(store, ModelLoader.device(settings.device()));
         this.reloader = new ModelReloader(models, store, loader, metrics, settings.reconcileInterval(),
                 "ncsn-model-reloader-" + settings.instanceId());
-        this.worker = new SamplingWorker(settings, events, cancels, metrics);
+        this.snapshots = new SnapshotWriter(snapshotStore, metrics, "ncsn-snapshots-" + settings.instanceId());
+        this.worker = new SamplingWorker(settings, events, cancels, metrics, snapshots);
         this.consumer = new RequestConsumer(settings, models, worker, events, deadLetters, cancels, metrics,
-                models::allLoaded, traces);
+                models::allLoaded, snapshots, loader, traces);
         this.control = new ControlMessages(cancels, worker, reloader, deadLetters);
     }
 
@@ -128,8 +136,9 @@ public final class SamplerNode implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: takes no new jobs, gives running ones {@code shutdownGrace} to finish, leaves the rest
-     * uncommitted for another worker, commits, leaves the group.
+     * Graceful stop (SIGTERM): takes no new jobs, snapshots every running job at the step it has reached and
+     * stores the snapshots (within {@code shutdownGrace}), commits what is finished and leaves the group at once,
+     * so that the partitions' next owner resumes the jobs from those snapshots within seconds.
      */
     @Override
     public synchronized void close() {
@@ -137,12 +146,18 @@ public final class SamplerNode implements AutoCloseable {
             return;
         }
         stopped = true;
+        long start = System.nanoTime();
         consumer.drain();
-        boolean all = worker.drain(settings.shutdownGrace());
-        if (!all) {
-            LOG.infof("sampler %s stopped with unfinished jobs; another worker re-runs them", settings.instanceId());
+        int handed = worker.handOver(settings.shutdownGrace());
+        if (handed < 0) {
+            LOG.warnf("sampler %s: not every running job's snapshot was stored within %s; those jobs resume from "
+                    + "their previous snapshot", settings.instanceId(), settings.shutdownGrace());
+        } else if (handed > 0) {
+            LOG.infof("sampler %s handed %d running jobs over (snapshots stored in %d ms)", settings.instanceId(),
+                    handed, (System.nanoTime() - start) / 1_000_000);
         }
         consumer.close();
+        snapshots.close();
         reloader.close();
         models.close();
     }
@@ -155,6 +170,7 @@ public final class SamplerNode implements AutoCloseable {
         stopped = true;
         worker.crash();
         consumer.crash();
+        snapshots.crash();
         reloader.close();
         models.close();
     }

@@ -5,8 +5,9 @@ import dev.ncsn.sampler.metrics.SamplerMetrics;
 
 import ai.djl.ndarray.NDManager;
 import dev.ncsn.model.contract.JobEvent;
+import dev.ncsn.model.sampling.JobState;
 import dev.ncsn.model.sampling.Frame;
-import dev.ncsn.model.sampling.LangevinChain;
+import dev.ncsn.model.sampling.SamplingJob;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -25,11 +26,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * Runs the jobs admitted to this worker on one sampling thread, all ten levels through the shared-model
- * {@link dev.ncsn.model.sampling.AnnealedLangevinSampler}.
+ * Runs the jobs admitted to this worker on one sampling thread, each with the sampler its request names, through
+ * the shared-model {@link dev.ncsn.model.sampling.SamplingRunner}.
  *
- * <p>Every iteration advances every running job by one Langevin step. Jobs on the same model version share one
- * forward pass ({@code sampler.step} batches all their samples, each at its own level); jobs on different
+ * <p>Every iteration makes the next network evaluation of every running job. Jobs on the same model version share
+ * one forward pass ({@code runner.step} batches all their samples, each at its own level, whatever their
+ * samplers); jobs on different
  * versions (a hot reload happened while some were running) get one pass per version. Jobs join and leave
  * between steps. Each job draws its noise from its own seeded generator, so its samples are the same alone or
  * batched (the network's per-sample output does not depend on the batch; on the CPU this is bit-exact).
@@ -46,6 +48,12 @@ import java.util.function.Predicate;
  * numbered from 0 per job. A job is "finished" for its caller (the offset may be committed)
  * only once its terminal event is stored; that publish is retried, and a terminal event that cannot be stored
  * marks the worker broken (liveness down) so that a restart re-runs the job rather than losing it.
+ *
+ * <p>Snapshots: every {@code snapshotInterval} of a job's running time, between two steps, the sampling thread
+ * copies the job's state ({@link JobSnapshot}) and hands it to the {@link SnapshotWriter}; a job that ends has its
+ * snapshot removed once its terminal event is stored. {@link #handOver} (graceful stop) and {@link #abandon} with
+ * snapshots (a partition revoked) write every running job down before letting it go, so that the next owner
+ * resumes it at the same (level, step) and no step is computed twice.
  *
  * <p>Cancel: {@link #cancel} flags the job's chain; the sampler checks the flag before every step, so a job
  * stops within one Langevin step and then publishes {@code cancelled}.
@@ -70,16 +78,20 @@ public final class SamplingWorker implements AutoCloseable {
         void finished(JobRequest request, Outcome outcome);
     }
 
-    private final String instanceId;
     private final int maxJobs;
     private final int maxSamples;
     private final JobEventSink events;
     private final RecentCancels cancels;
     private final SamplerMetrics metrics;
+    private final SnapshotWriter snapshots;
+    private final long snapshotIntervalNanos;
+    private final String instanceId;
     private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private final Set<RunningJob> admitted = ConcurrentHashMap.newKeySet();
     private final AtomicInteger admittedSamples = new AtomicInteger();
     private final AtomicInteger pendingTerminals = new AtomicInteger();
+    /** Frames sent and not yet acknowledged: a hand-over waits for them, so the next owner's come after. */
+    private final AtomicInteger pendingFrames = new AtomicInteger();
     /** Sampling thread only. */
     private final List<RunningJob> active = new ArrayList<>();
     private final Thread thread;
@@ -89,6 +101,14 @@ public final class SamplingWorker implements AutoCloseable {
 
     public SamplingWorker(SamplerSettings settings, JobEventSink events, RecentCancels cancels,
                           SamplerMetrics metrics) {
+        this(settings, events, cancels, metrics, null);
+    }
+
+    /** @param snapshots where running jobs are written down; null for none (no resume possible) */
+    public SamplingWorker(SamplerSettings settings, JobEventSink events, RecentCancels cancels,
+                          SamplerMetrics metrics, SnapshotWriter snapshots) {
+        this.snapshots = snapshots;
+        this.snapshotIntervalNanos = settings.snapshotInterval().toNanos();
         this.instanceId = settings.instanceId();
         this.maxJobs = settings.maxInFlightJobs();
         this.maxSamples = settings.maxInFlightSamples();
@@ -129,7 +149,23 @@ public final class SamplingWorker implements AutoCloseable {
      */
     public void submit(JobRequest request, ServedModel.Lease lease, JobRequest.Prepared prepared,
                        Completion completion) {
+        submit(request, lease, prepared, completion, null, 0);
+    }
+
+    /**
+     * Admits a job taken over from another worker: restored from {@code resumeFrom} (same version as the
+     * snapshot), or, when that is null, started afresh; its events are numbered from {@code firstSequence} so that
+     * they continue the stream the earlier owner wrote.
+     */
+    public void submit(JobRequest request, ServedModel.Lease lease, JobRequest.Prepared prepared,
+                       Completion completion, JobState resumeFrom, long firstSequence) {
         RunningJob job = new RunningJob(request, lease, prepared, completion);
+        if (resumeFrom != null) {
+            job.chain.restore(resumeFrom);
+            job.snapshotted = true;
+        }
+        job.sequence = firstSequence;
+        job.snapshotted |= firstSequence > 0;
         admitted.add(job);
         admittedSamples.addAndGet(request.count());
         // Cancels add to RecentCancels first and then flag admitted jobs, so checking after adding cannot miss one.
@@ -156,16 +192,79 @@ public final class SamplingWorker implements AutoCloseable {
      * uncommitted and another worker runs them (a rebalance moved their partition away, or this worker stops).
      */
     public void abandon(Predicate<JobRequest> which) {
+        abandon(which, false);
+    }
+
+    /**
+     * As {@link #abandon(Predicate)}; with {@code snapshot}, each running job is written down first (the snapshots
+     * are queued on the writer before the returned future completes, with the number of jobs left).
+     */
+    public CompletableFuture<Integer> abandon(Predicate<JobRequest> which, boolean snapshot) {
+        CompletableFuture<Integer> left = new CompletableFuture<>();
+        if (!thread.isAlive()) {
+            left.complete(0);
+            return left;
+        }
         inbox.add((Runnable) () -> {
+            int n = 0;
             for (Iterator<RunningJob> it = active.iterator(); it.hasNext(); ) {
                 RunningJob job = it.next();
                 if (which.test(job.request)) {
                     it.remove();
-                    LOG.infof("left job %s (%s) to another worker", job.request.jobId(), job.request.position());
+                    boolean written = snapshot && snapshot(job, true);
+                    LOG.infof("left job %s (%s) to another worker%s", job.request.jobId(), job.request.position(),
+                            written ? " at step " + job.chain.completedEvaluations() + ", snapshotted" : "");
                     release(job);
+                    n++;
                 }
             }
+            left.complete(n);
         });
+        return left;
+    }
+
+    /**
+     * Waits (up to {@code timeout}) until every event sent so far is acknowledged, so that events a next owner
+     * sends come after them on the topic. Returns whether that happened in time.
+     */
+    public boolean awaitSent(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (pendingFrames.get() > 0 || pendingTerminals.get() > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            sleep(5);
+        }
+        return true;
+    }
+
+    /**
+     * Graceful hand-over: admits nothing new, writes every running job down at the step it has reached, stops
+     * sampling and waits (up to {@code grace}) for the snapshots and for terminal events already under way to be
+     * stored. The jobs stay uncommitted, so their partitions' next owner resumes them from the snapshots.
+     * Returns the number of jobs handed over, or -1 when the snapshots were not all written in time.
+     */
+    public int handOver(Duration grace) {
+        stopping = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        CompletableFuture<Integer> left = abandon(r -> true, snapshots != null);
+        inbox.add(STOP);
+        int handed;
+        try {
+            handed = left.get(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            handed = -1;
+        } catch (Exception e) {
+            handed = -1;
+        }
+        join();
+        boolean written = snapshots == null
+                || snapshots.flush(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        while ((pendingTerminals.get() > 0 || pendingFrames.get() > 0) && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        return written ? handed : -1;
     }
 
     /**
@@ -191,6 +290,9 @@ public final class SamplingWorker implements AutoCloseable {
     public void crash() {
         stopping = true;
         crashed = true;
+        if (snapshots != null) {
+            snapshots.crash();
+        }
         inbox.add(STOP);
         join();
     }
@@ -252,6 +354,7 @@ public final class SamplingWorker implements AutoCloseable {
                 if (!active.isEmpty()) {
                     stepAll();
                     finishEnded();
+                    snapshotDue();
                 }
             }
         } catch (InterruptedException e) {
@@ -279,11 +382,11 @@ public final class SamplingWorker implements AutoCloseable {
         if (job.chain.cancelRequested()) {
             return;
         }
-        int total = job.chain.totalSteps();
+        // totalSteps as the frames count them (the plan's updates); evaluations as the sampler costs them
         JobEvent.Started event = new JobEvent.Started(job.request.jobId(), job.sequence++, instanceId,
-                job.lease.model().version(), job.lease.model().network().schedule().levels(),
-                job.chain.spec().stepsPerLevel(), total, job.chain.count(),
-                (long) total * job.chain.count(), Instant.now());
+                job.lease.model().version(), job.chain.grid().levels(), job.chain.spec().stepsPerLevel(),
+                job.chain.plan().size(), job.chain.count(),
+                (long) job.chain.networkEvaluations() * job.chain.count(), Instant.now());
         job.publishPreview(event);
     }
 
@@ -297,7 +400,7 @@ public final class SamplingWorker implements AutoCloseable {
         }
         for (Map.Entry<ServedModel, List<RunningJob>> group : byVersion.entrySet()) {
             ServedModel model = group.getKey();
-            List<LangevinChain> chains = new ArrayList<>(group.getValue().size());
+            List<SamplingJob> chains = new ArrayList<>(group.getValue().size());
             int jobSteps = 0;
             int images = 0;
             for (RunningJob job : group.getValue()) {
@@ -326,6 +429,36 @@ public final class SamplingWorker implements AutoCloseable {
                 metrics.stepped(jobSteps, images, System.nanoTime() - start);
             }
         }
+    }
+
+    /** Writes down the jobs whose last snapshot (or start) is one interval old. */
+    private void snapshotDue() {
+        if (snapshots == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (RunningJob job : active) {
+            if (now - job.lastSnapshot >= snapshotIntervalNanos) {
+                snapshot(job, false);
+                job.lastSnapshot = now;
+            }
+        }
+    }
+
+    /** Queues the job's state for writing; false when there is nothing to resume (ended, failed or cancelled). */
+    private boolean snapshot(RunningJob job, boolean handOver) {
+        if (snapshots == null || job.failure != null || !job.chain.isRunning() || job.chain.cancelRequested()) {
+            return false;
+        }
+        long start = System.nanoTime();
+        JobState state = job.chain.checkpoint();
+        JobSnapshot snapshot = new JobSnapshot(job.request.jobId(), job.request.model(), job.lease.model().version(),
+                job.sequence, job.request.position().topic(), job.request.rawValue(), state, handOver, instanceId,
+                Instant.now());
+        metrics.snapshotCaptured(System.nanoTime() - start);
+        snapshots.submit(snapshot);
+        job.snapshotted = true;
+        return true;
     }
 
     private void finishEnded() {
@@ -371,13 +504,19 @@ public final class SamplingWorker implements AutoCloseable {
         release(job);
         metrics.jobFinished(outcome.metricName());
         pendingTerminals.incrementAndGet();
+        boolean tombstone = job.snapshotted && snapshots != null;
         publishReliably(terminal, 1).whenComplete((ok, error) -> {
-            pendingTerminals.decrementAndGet();
             if (error == null) {
                 job.completion.finished(job.request, outcome);
+                if (tombstone) {
+                    // After the terminal event: a worker that re-reads the request before its commit resumes
+                    // from the snapshot and repeats the last events, which consumers drop as duplicates.
+                    snapshots.remove(id);
+                }
             }
+            pendingTerminals.decrementAndGet();
         });
-        LOG.debugf("job %s %s on %s after %d steps", id, outcome, model, job.chain.completedSteps());
+        LOG.debugf("job %s %s on %s after %d steps", id, outcome, model, job.chain.completedEvaluations());
     }
 
     private void release(RunningJob job) {
@@ -422,7 +561,7 @@ public final class SamplingWorker implements AutoCloseable {
 
         final JobRequest request;
         final ServedModel.Lease lease;
-        final LangevinChain chain;
+        final SamplingJob chain;
         final boolean denoisedPreview;
         final Completion completion;
         /** The job's native memory, under its version's manager; closed when the job ends. */
@@ -431,13 +570,17 @@ public final class SamplingWorker implements AutoCloseable {
         long sequence;
         /** Set when the job fails outside the chain (a failed forward pass). */
         String failure;
+        /** When the job last queued a snapshot (or started); sampling thread only. */
+        long lastSnapshot = System.nanoTime();
+        /** Whether a snapshot of the job may exist (written or resumed from): it is removed when the job ends. */
+        boolean snapshotted;
 
         RunningJob(JobRequest request, ServedModel.Lease lease, JobRequest.Prepared prepared, Completion completion) {
             this.request = request;
             this.lease = lease;
             this.completion = completion;
             this.denoisedPreview = request.parameters().denoisedPreviewOrDefault();
-            this.chain = lease.model().sampler().chain(prepared.spec(), prepared.inpainting(), this::onFrame);
+            this.chain = lease.model().sampler().job(prepared.spec(), prepared.inpainting(), this::onFrame);
             this.manager = lease.model().manager().newSubManager();
             this.manager.setName("job-" + request.jobId());
         }
@@ -447,7 +590,7 @@ public final class SamplingWorker implements AutoCloseable {
             ServedModel model = lease.model();
             int count = chain.count();
             JobEvent.Frame event = new JobEvent.Frame(request.jobId(), sequence++, frame.level(),
-                    model.network().schedule().levels(), frame.sigma(), frame.step(), frame.stepsInLevel(),
+                    frame.levels(), frame.sigma(), frame.step(), frame.stepsInLevel(),
                     frame.completedSteps(), frame.totalSteps(), model.version(),
                     SampleImages.grid(frame.samples(), count, model),
                     denoisedPreview ? SampleImages.grid(frame.denoised(), count, model) : null, Instant.now());
@@ -456,14 +599,17 @@ public final class SamplingWorker implements AutoCloseable {
 
         /** Publishes an event the job does not depend on (started, frames): a failure is logged, not fatal. */
         void publishPreview(JobEvent event) {
+            pendingFrames.incrementAndGet();
             try {
                 events.publish(event).whenComplete((ok, error) -> {
+                    pendingFrames.decrementAndGet();
                     if (error != null) {
                         // A lost preview is not worth failing the job for; the terminal event is what must arrive.
                         LOG.warnf("event %d of job %s was not stored: %s", event.sequence(), event.jobId(), error);
                     }
                 });
             } catch (RuntimeException e) {
+                pendingFrames.decrementAndGet();
                 LOG.warnf("event %d of job %s was not sent: %s", event.sequence(), event.jobId(), e);
             }
         }

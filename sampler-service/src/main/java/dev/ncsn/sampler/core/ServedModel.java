@@ -4,14 +4,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.TrainableScoreModel;
-import dev.ncsn.model.sampling.AnnealedLangevinSampler;
+import dev.ncsn.model.sampling.SamplingRunner;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One loaded, verified and warmed-up version of a model: its network, the NDManager that owns the network's
- * parameters (on the worker's device), and a sampler over it.
+ * parameters (on the worker's device), and the runner that shares its forward passes between jobs on any sampler.
  *
  * <p>Reference counted: the {@link LiveModel} slot holds one reference while this is the live version, and every
  * job holds one through a {@link Lease} from admission until its terminal event. The network and its manager are
@@ -25,7 +25,7 @@ public final class ServedModel {
     private final CheckpointManifest manifest;
     private final NDManager manager;
     private final TrainableScoreModel network;
-    private final AnnealedLangevinSampler sampler;
+    private final SamplingRunner sampler;
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean closed;
 
@@ -35,7 +35,7 @@ public final class ServedModel {
         this.manifest = manifest;
         this.manager = manager;
         this.network = network;
-        this.sampler = new AnnealedLangevinSampler(network);
+        this.sampler = new SamplingRunner(network);
     }
 
     public String model() {
@@ -59,7 +59,7 @@ public final class ServedModel {
         return network;
     }
 
-    public AnnealedLangevinSampler sampler() {
+    public SamplingRunner sampler() {
         return sampler;
     }
 

@@ -4,7 +4,10 @@ import dev.ncsn.sampler.config.SamplerSettings;
 import dev.ncsn.sampler.core.JobEventSink;
 import dev.ncsn.sampler.core.JobRequest;
 import dev.ncsn.sampler.core.JobTraces;
+import dev.ncsn.sampler.core.JobSnapshot;
 import dev.ncsn.sampler.core.LiveModel;
+import dev.ncsn.sampler.core.ModelLoader;
+import dev.ncsn.sampler.core.SnapshotWriter;
 import dev.ncsn.sampler.core.RecentCancels;
 import dev.ncsn.sampler.core.SamplingWorker;
 import dev.ncsn.sampler.core.ServedModel;
@@ -61,7 +64,13 @@ import java.util.function.BooleanSupplier;
  *       re-runs them from the committed offset; the cooperative-sticky assignor moves only the partitions it
  *       must, so adding a worker does not disturb the others' jobs;</li>
  *   <li>a request that cannot be served gets a {@code failed} event and a dead letter, and is committed once
- *       both are stored: it never stops the consumer.</li>
+ *       both are stored: it never stops the consumer;</li>
+ *   <li>before a job starts, its snapshot is looked up: a job that another worker left (it died, stopped, or lost
+ *       the partition) continues from its latest snapshot, on the snapshot's model version, with the sequence
+ *       numbers following the earlier owner's; when that version is gone from the store it starts again on the
+ *       live version, its events still numbered after the earlier ones;</li>
+ *   <li>on revocation the running jobs of the revoked partitions are snapshotted and the snapshots stored before
+ *       the partitions are given up, so the new owner continues at the same step.</li>
  * </ul>
  * Partitions bound the pool: each partition has one owner, so a pool larger than the request topics' partition
  * count has idle workers.
@@ -69,6 +78,11 @@ import java.util.function.BooleanSupplier;
 public final class RequestConsumer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(RequestConsumer.class);
+    /** Session timeout of the sampler group: how long a dead worker holds its partitions. */
+    public static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+    public static final int DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000;
+    /** How long a revocation waits for the revoked jobs' snapshots to be stored. */
+    private static final Duration REVOKE_SNAPSHOT_TIMEOUT = Duration.ofSeconds(20);
 
     private final SamplerSettings settings;
     private final ServedModels models;
@@ -80,6 +94,8 @@ public final class RequestConsumer implements AutoCloseable {
     private final SamplerMetrics metrics;
     private final BooleanSupplier ready;
     private final JobTraces traces;
+    private final SnapshotWriter snapshots;
+    private final ModelLoader loader;
     private final Thread thread;
     private final ConcurrentLinkedQueue<JobRequest.RecordPosition> finished = new ConcurrentLinkedQueue<>();
 
@@ -103,15 +119,27 @@ public final class RequestConsumer implements AutoCloseable {
     public RequestConsumer(SamplerSettings settings, ServedModels models, SamplingWorker worker, JobEventSink events,
                            DeadLetterSink deadLetters, RecentCancels cancels, SamplerMetrics metrics,
                            BooleanSupplier ready) {
-        this(settings, models, worker, events, deadLetters, cancels, metrics, ready,
+        this(settings, models, worker, events, deadLetters, cancels, metrics, ready, null, null);
+    }
+
+    /**
+     * @param snapshots where jobs' snapshots are (null: none, every job starts at step 0)
+     * @param loader    loads a snapshot's version when it is not the live one
+     */
+    public RequestConsumer(SamplerSettings settings, ServedModels models, SamplingWorker worker, JobEventSink events,
+                           DeadLetterSink deadLetters, RecentCancels cancels, SamplerMetrics metrics,
+                           BooleanSupplier ready, SnapshotWriter snapshots, ModelLoader loader) {
+        this(settings, models, worker, events, deadLetters, cancels, metrics, ready, snapshots, loader,
                 new JobTraces(io.opentelemetry.api.OpenTelemetry.noop()));
     }
 
     /** @param traces the jobs' spans, started here from the trace context in each request's headers */
     public RequestConsumer(SamplerSettings settings, ServedModels models, SamplingWorker worker, JobEventSink events,
                            DeadLetterSink deadLetters, RecentCancels cancels, SamplerMetrics metrics,
-                           BooleanSupplier ready, JobTraces traces) {
+                           BooleanSupplier ready, SnapshotWriter snapshots, ModelLoader loader, JobTraces traces) {
         this.traces = traces;
+        this.snapshots = snapshots;
+        this.loader = loader;
         this.settings = settings;
         this.models = models;
         this.decoder = new RequestDecoder(settings.topics(), models);
@@ -193,6 +221,11 @@ public final class RequestConsumer implements AutoCloseable {
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(Math.max(1, settings.maxInFlightJobs())));
         p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        // A dead worker's partitions move after the session timeout: 10 s instead of Kafka's 45 s, heartbeats
+        // every 2 s (a third of it, as Kafka advises, with room for one lost heartbeat). Heartbeats come from the
+        // client's own thread, so long jobs do not delay them. Overridable through ncsn.sampler.consumer.*.
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Integer.toString(DEFAULT_SESSION_TIMEOUT_MS));
+        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Integer.toString(DEFAULT_HEARTBEAT_INTERVAL_MS));
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.putAll(settings.consumerProperties());
@@ -299,12 +332,22 @@ public final class RequestConsumer implements AutoCloseable {
                 continue;
             }
             LiveModel slot = models.slot(request.model()).orElseThrow();
-            ServedModel.Lease lease = slot.lease().orElse(null);
+            JobSnapshot snapshot = snapshotOf(request);
+            ServedModel.Lease lease = null;
+            boolean restart = false;
+            if (snapshot != null && !snapshot.modelVersion().equals(slot.version())) {
+                lease = versionOf(snapshot);
+                restart = lease == null;
+            }
+            if (lease == null) {
+                lease = slot.lease().orElse(null);
+            }
             if (lease == null) {
                 // Not reachable while the consumer only joins once every model is loaded; kept as a clear failure.
                 metrics.jobFinished("failed");
-                whenStored(events.publish(new JobEvent.Failed(request.jobId(), 0, "model " + request.model()
-                        + " has no live version", Instant.now())), request.position(), request.jobId(), "failed");
+                whenStored(events.publish(new JobEvent.Failed(request.jobId(), snapshot == null ? 0
+                        : snapshot.nextSequence(), "model " + request.model() + " has no live version",
+                        Instant.now())), request.position(), request.jobId(), "failed");
                 continue;
             }
             JobRequest.Prepared prepared;
@@ -315,10 +358,57 @@ public final class RequestConsumer implements AutoCloseable {
                 refuse(request.position(), request.key(), request.rawValue(), request.jobId(), e.getMessage());
                 continue;
             }
-            worker.submit(request, lease, prepared, (r, outcome) -> {
-                finished.add(r.position());
-                traces.ended(r.jobId(), outcome.name().toLowerCase(Locale.ROOT));
-            });
+            if (snapshot != null) {
+                if (restart) {
+                    LOG.warnf("job %s: version %s of its snapshot (step %d) is gone from the store; it starts again "
+                                    + "on the live version %s, its events numbered on from %d", request.jobId(),
+                            snapshot.modelVersion(), snapshot.chain().completedEvaluations(), lease.model().version(),
+                            snapshot.nextSequence());
+                    metrics.jobResumed("restart", snapshot.chain().completedEvaluations());
+                } else {
+                    LOG.infof("job %s resumes at step %d on %s from the snapshot %s wrote at %s%s", request.jobId(),
+                            snapshot.chain().completedEvaluations(), lease.model(), snapshot.worker(), snapshot.takenAt(),
+                            snapshot.handOver() ? " when it stopped" : "");
+                    metrics.jobResumed("snapshot", 0);
+                }
+                worker.submit(request, lease, prepared, this::jobFinished,
+                        restart ? null : snapshot.chain(), snapshot.nextSequence());
+                continue;
+            }
+            worker.submit(request, lease, prepared, this::jobFinished);
+        }
+    }
+
+    /** The job's snapshot when it is one of this very request; null when there is none or it cannot be read. */
+    private JobSnapshot snapshotOf(JobRequest request) {
+        if (snapshots == null) {
+            return null;
+        }
+        try {
+            JobSnapshot s = snapshots.store().read(request.jobId()).orElse(null);
+            if (s != null && !s.isOf(request)) {
+                LOG.warnf("the snapshot of job %s is of another request; starting the job afresh", request.jobId());
+                return null;
+            }
+            return s;
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot read the snapshot of job %s (%s); starting it from step 0", request.jobId(),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    /** A lease on the snapshot's version when it is not live here: loaded for that job; null when it is gone. */
+    private ServedModel.Lease versionOf(JobSnapshot snapshot) {
+        if (loader == null) {
+            return null;
+        }
+        try {
+            return loader.loadForOneJob(snapshot.model(), snapshot.modelVersion());
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot load version %s of %s for job %s: %s", snapshot.modelVersion(), snapshot.model(),
+                    snapshot.jobId(), e.getMessage());
+            return null;
         }
     }
 
@@ -331,6 +421,12 @@ public final class RequestConsumer implements AutoCloseable {
         CompletableFuture<Void> failed = jobId == null ? CompletableFuture.completedFuture(null)
                 : events.publish(new JobEvent.Failed(jobId, 0, reason, Instant.now())).toCompletableFuture();
         whenStored(CompletableFuture.allOf(letter, failed), position, jobId, "invalid");
+    }
+
+    /** The worker stored the job's terminal event: its offset may be committed, its span ends. */
+    private void jobFinished(JobRequest request, SamplingWorker.Outcome outcome) {
+        finished.add(request.position());
+        traces.ended(request.jobId(), outcome.name().toLowerCase(Locale.ROOT));
     }
 
     private void whenStored(java.util.concurrent.CompletionStage<Void> stored, JobRequest.RecordPosition position,
@@ -430,13 +526,13 @@ public final class RequestConsumer implements AutoCloseable {
                     LOG.warnf("commit on revocation failed: %s", e.toString());
                 }
             }
-            leave(partitions, "revoked");
+            leave(partitions, "revoked", !crashing);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             if (!partitions.isEmpty()) {
-                leave(partitions, "lost");
+                leave(partitions, "lost", false);
             }
         }
 
@@ -448,7 +544,7 @@ public final class RequestConsumer implements AutoCloseable {
             }
         }
 
-        private void leave(Collection<TopicPartition> partitions, String how) {
+        private void leave(Collection<TopicPartition> partitions, String how, boolean snapshot) {
             Set<TopicPartition> gone = new HashSet<>(partitions);
             LOG.infof("%s %s %s; their unfinished jobs go to the new owner", settings.instanceId(), how, gone);
             for (TopicPartition tp : gone) {
@@ -463,7 +559,25 @@ public final class RequestConsumer implements AutoCloseable {
                     it.remove();
                 }
             }
-            worker.abandon(r -> gone.contains(new TopicPartition(r.position().topic(), r.position().partition())));
+            var left = worker.abandon(r -> gone.contains(new TopicPartition(r.position().topic(),
+                    r.position().partition())), snapshot && snapshots != null);
+            if (snapshot && snapshots != null) {
+                // The new owner gets the partitions only when this returns: wait until the jobs stopped here and
+                // their snapshots are stored, so no job runs on two workers and none repeats a step.
+                try {
+                    int n = left.get(REVOKE_SNAPSHOT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    if (n > 0 && !snapshots.flush(REVOKE_SNAPSHOT_TIMEOUT)) {
+                        LOG.warnf("the snapshots of %d revoked jobs were not all stored in time", n);
+                    }
+                    if (n > 0 && !worker.awaitSent(Duration.ofSeconds(5))) {
+                        LOG.warnf("events of the %d revoked jobs are still unacknowledged", n);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    LOG.warnf("handing over the revoked jobs: %s", e.toString());
+                }
+            }
             traces.left(p -> gone.contains(new TopicPartition(p.topic(), p.partition())));
         }
     }

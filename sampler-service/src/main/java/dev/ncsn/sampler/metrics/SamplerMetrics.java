@@ -3,6 +3,7 @@ package dev.ncsn.sampler.metrics;
 import dev.ncsn.sampler.core.ServedModel;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -25,7 +26,16 @@ import java.util.function.Supplier;
  *   <li>{@code ncsn_sampler_jobs_in_flight}: jobs admitted and not finished;</li>
  *   <li>{@code ncsn_sampler_model_info{model,version}} = 1 for each live version, and
  *       {@code ncsn_sampler_model_training_step{model}} of the live version;</li>
- *   <li>{@code ncsn_sampler_model_reloads_total{model}} and {@code ncsn_sampler_model_reload_failures_total{model}}.</li>
+ *   <li>{@code ncsn_sampler_model_reloads_total{model}} and {@code ncsn_sampler_model_reload_failures_total{model}};</li>
+ *   <li>{@code ncsn_sampler_snapshots_total}, {@code ncsn_sampler_snapshot_size_bytes} (per snapshot),
+ *       {@code ncsn_sampler_snapshot_write_seconds} (encoding and storing, on the snapshot thread),
+ *       {@code ncsn_sampler_snapshot_capture_seconds} (copying a job's state, on the sampling thread) and
+ *       {@code ncsn_sampler_snapshot_failures_total};</li>
+ *   <li>{@code ncsn_sampler_jobs_resumed_total{from=snapshot|restart}}: jobs taken over from another worker,
+ *       continued from their snapshot or, when the snapshot's version is gone, restarted on the live one;</li>
+ *   <li>{@code ncsn_sampler_steps_redone_total}: Langevin steps this worker knows it computes again, i.e. the steps
+ *       of a snapshot it could not continue (steps a dead worker did after its last snapshot are not visible to the
+ *       next owner; they are at most one snapshot interval's worth).</li>
  * </ul>
  */
 public final class SamplerMetrics {
@@ -36,6 +46,12 @@ public final class SamplerMetrics {
     private final Counter langevinSteps;
     private final Counter sampleSteps;
     private final Timer forwardPass;
+    private final Counter snapshots;
+    private final Counter snapshotFailures;
+    private final DistributionSummary snapshotSize;
+    private final Timer snapshotWrite;
+    private final Timer snapshotCapture;
+    private final Counter stepsRedone;
     private final Map<String, Counter> jobs = new ConcurrentHashMap<>();
     private final Map<String, Gauge> modelInfo = new ConcurrentHashMap<>();
     private final Map<String, ServedModel> live = new ConcurrentHashMap<>();
@@ -49,6 +65,19 @@ public final class SamplerMetrics {
                 .description("Langevin steps taken, one per image per step").register(registry);
         this.forwardPass = Timer.builder("ncsn.sampler.forward.pass")
                 .description("score network passes, each shared by the jobs in flight on one version")
+                .register(registry);
+        this.snapshots = Counter.builder("ncsn.sampler.snapshots").description("job snapshots stored")
+                .register(registry);
+        this.snapshotFailures = Counter.builder("ncsn.sampler.snapshot.failures")
+                .description("job snapshot writes that failed").register(registry);
+        this.snapshotSize = DistributionSummary.builder("ncsn.sampler.snapshot.size").baseUnit("bytes")
+                .description("bytes per stored job snapshot").register(registry);
+        this.snapshotWrite = Timer.builder("ncsn.sampler.snapshot.write")
+                .description("encoding and storing a job snapshot (snapshot thread)").register(registry);
+        this.snapshotCapture = Timer.builder("ncsn.sampler.snapshot.capture")
+                .description("copying a job's state for a snapshot (sampling thread)").register(registry);
+        this.stepsRedone = Counter.builder("ncsn.sampler.steps.redone")
+                .description("Langevin steps computed again because a snapshot could not be continued")
                 .register(registry);
         Gauge.builder("ncsn.sampler.langevin.steps.per.second", this, SamplerMetrics::stepsPerSecond)
                 .description("Langevin steps per second over the last 10 s").register(registry);
@@ -142,5 +171,58 @@ public final class SamplerMetrics {
     public double reloadFailures(String model) {
         Counter c = registry.find("ncsn.sampler.model.reload.failures").tag("model", model).counter();
         return c == null ? 0 : c.count();
+    }
+
+    public void snapshotWritten(long bytes, long nanos) {
+        snapshots.increment();
+        snapshotSize.record(bytes);
+        snapshotWrite.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void snapshotFailed() {
+        snapshotFailures.increment();
+    }
+
+    public void snapshotCaptured(long nanos) {
+        snapshotCapture.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A job taken over from another worker: {@code snapshot} or {@code restart}. */
+    public void jobResumed(String from, int stepsComputedAgain) {
+        registry.counter("ncsn.sampler.jobs.resumed", "from", from).increment();
+        stepsRedone.increment(stepsComputedAgain);
+    }
+
+    public double jobsResumed(String from) {
+        Counter c = registry.find("ncsn.sampler.jobs.resumed").tag("from", from).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    public double snapshotsWritten() {
+        return snapshots.count();
+    }
+
+    public double snapshotFailures() {
+        return snapshotFailures.count();
+    }
+
+    public double snapshotBytes() {
+        return snapshotSize.totalAmount();
+    }
+
+    public double snapshotWriteSeconds() {
+        return snapshotWrite.totalTime(TimeUnit.NANOSECONDS) / 1e9;
+    }
+
+    public double snapshotCaptureSeconds() {
+        return snapshotCapture.totalTime(TimeUnit.NANOSECONDS) / 1e9;
+    }
+
+    public double forwardPassSeconds() {
+        return forwardPass.totalTime(TimeUnit.NANOSECONDS) / 1e9;
+    }
+
+    public double stepsRedone() {
+        return stepsRedone.count();
     }
 }

@@ -3,9 +3,9 @@ package dev.ncsn.sampler.core;
 import ai.djl.ndarray.NDManager;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.net.NcsnScoreNetwork;
-import dev.ncsn.model.sampling.AnnealedLangevinSampler;
+import dev.ncsn.model.sampling.SamplingRunner;
 import dev.ncsn.model.sampling.FrameListener;
-import dev.ncsn.model.sampling.LangevinChain;
+import dev.ncsn.model.sampling.SamplingJob;
 import dev.ncsn.model.sampling.SamplingSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -30,18 +30,18 @@ class SamplerBenchmark {
                 Architecture.preset(Architecture.COMPACT))) {
             try (NDManager manager = NDManager.newBaseManager();
                  NcsnScoreNetwork net = NcsnScoreNetwork.create(arch, TestModels.SCHEDULE, manager, 1)) {
-                AnnealedLangevinSampler sampler = new AnnealedLangevinSampler(net);
+                SamplingRunner sampler = new SamplingRunner(net);
                 SamplingSpec spec = SamplingSpec.images(count, 1).withStepsPerLevel(steps);
                 // warm-up
-                run(sampler, List.of(sampler.chain(spec, null, FrameListener.NONE)), manager, 3);
+                run(sampler, List.of(sampler.job(spec, null, FrameListener.NONE)), manager, 3);
                 long t0 = System.nanoTime();
                 for (int j = 0; j < jobs; j++) {
-                    run(sampler, List.of(sampler.chain(spec, null, FrameListener.NONE)), manager, steps);
+                    run(sampler, List.of(sampler.job(spec, null, FrameListener.NONE)), manager, steps);
                 }
                 double alone = (System.nanoTime() - t0) / 1e9;
-                List<LangevinChain> together = new ArrayList<>();
+                List<SamplingJob> together = new ArrayList<>();
                 for (int j = 0; j < jobs; j++) {
-                    together.add(sampler.chain(spec, null, FrameListener.NONE));
+                    together.add(sampler.job(spec, null, FrameListener.NONE));
                 }
                 long t1 = System.nanoTime();
                 run(sampler, together, manager, steps);
@@ -57,7 +57,7 @@ class SamplerBenchmark {
         }
     }
 
-    private static void run(AnnealedLangevinSampler sampler, List<LangevinChain> chains, NDManager manager, int steps) {
+    private static void run(SamplingRunner sampler, List<SamplingJob> chains, NDManager manager, int steps) {
         for (int i = 0; i < steps; i++) {
             sampler.step(chains, manager);
         }

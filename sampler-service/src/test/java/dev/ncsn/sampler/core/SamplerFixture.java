@@ -80,7 +80,7 @@ public final class SamplerFixture implements AutoCloseable {
         SamplerSettings s = tweak.apply(settings(instance));
         s = new SamplerSettings(s.bootstrapServers(), s.groupId(), s.instanceId(), s.topics(), s.models(),
                 s.maxInFlightJobs(), s.maxInFlightSamples(), s.recentCancels(), s.reconcileInterval(), "cpu",
-                s.pollTimeout(), s.shutdownGrace(), Map.of("heartbeat.interval.ms", "500"));
+                s.pollTimeout(), s.shutdownGrace(), Map.of("heartbeat.interval.ms", "500"), s.snapshotInterval());
         ProducerSinks sinks = new ProducerSinks(infra.kafkaBootstrapServers(), topics);
         SamplerNode node = new SamplerNode(s, store, sinks, sinks, new SimpleMeterRegistry());
         toClose.add(sinks);

@@ -108,6 +108,27 @@ class SamplingJobsTest {
     }
 
     @Test
+    void theWorkerRunsEverySamplerAndReportsItsNetworkEvaluations() {
+        List<String> names = dev.ncsn.model.sampling.Samplers.names();
+        Map<String, Integer> evaluations = Map.of("annealed-langevin", 20, "langevin", 20, "predictor-corrector", 40,
+                "probability-flow", 20, "ancestral", 20, "consistent-annealed", 20, "walk-jump", 21);
+        assertEquals(evaluations.keySet(), new java.util.HashSet<>(names), "a new sampler needs a case here");
+        for (String name : names) {
+            // consistent annealed sampling needs ε ≥ 2σL²(1 − γ), about 4.3·10⁻⁵ with 2 steps per level on 1 → 0.01
+            Double stepSize = name.equals("consistent-annealed") ? 2e-4 : null;
+            fixture.generate("any-" + name, new dev.ncsn.model.contract.SamplingParameters(2, 3L, name, null, 2,
+                    stepSize, null, 2, null, null));
+        }
+        for (String name : names) {
+            List<JobEvent> events = fixture.awaitTerminal("any-" + name, TIMEOUT);
+            assertInstanceOf(JobEvent.Done.class, events.get(events.size() - 1), name + ": " + events);
+            JobEvent.Frame last = (JobEvent.Frame) events.get(events.size() - 2);
+            assertEquals(evaluations.get(name), last.totalSteps(), name);
+            assertEquals(last.totalSteps(), last.completedSteps(), name);
+        }
+    }
+
+    @Test
     void denoisedPreviewsComeWhenAsked() {
         fixture.generate("gen-denoised", new dev.ncsn.model.contract.SamplingParameters(1, 5L, 1, null, 1, true,
                 null));
@@ -209,11 +230,18 @@ class SamplingJobsTest {
     @Test
     void invalidRequestsGetFailedEventsAndDeadLettersWhileTheNextGoodRequestCompletes() throws Exception {
         fixture.send(fixture.topics.generationRequests(), "bad-json", "{\"jobId\": \"bad-json\", \"count\": ");
-        fixture.send(fixture.topics.generationRequests(), "bad-count", "{\"jobId\":\"bad-count\",\"count\":0}");
+        fixture.send(fixture.topics.generationRequests(), "bad-count",
+                "{\"jobId\":\"bad-count\",\"parameters\":{\"count\":0}}");
         fixture.send(fixture.topics.generationRequests(), "bad-field",
-                "{\"jobId\":\"bad-field\",\"count\":1,\"colour\":\"red\"}");
+                "{\"jobId\":\"bad-field\",\"parameters\":{\"count\":1},\"colour\":\"red\"}");
         fixture.send(fixture.topics.generationRequests(), "bad-model",
-                "{\"jobId\":\"bad-model\",\"count\":1,\"model\":\"no-such-model\"}");
+                "{\"jobId\":\"bad-model\",\"parameters\":{\"count\":1},\"model\":\"no-such-model\"}");
+        fixture.send(fixture.topics.generationRequests(), "bad-sampler",
+                "{\"jobId\":\"bad-sampler\",\"parameters\":{\"count\":1,\"sampler\":\"ddim\"}}");
+        fixture.send(fixture.topics.generationRequests(), "bad-option", "{\"jobId\":\"bad-option\",\"parameters\":"
+                + "{\"count\":1,\"sampler\":\"predictor-corrector\",\"samplerOptions\":{\"snr\":-1}}}");
+        fixture.send(fixture.topics.generationRequests(), "bad-levels",
+                "{\"jobId\":\"bad-levels\",\"parameters\":{\"count\":1,\"levels\":20}}");
         BufferedImage wrongSize = new BufferedImage(5, 5, BufferedImage.TYPE_BYTE_GRAY);
         fixture.inpaint("bad-image", params(1, 1, 1, 1), base64(wrongSize), base64(wrongSize));
         fixture.send(fixture.topics.generationRequests(), null, "%%% not even JSON");
@@ -224,6 +252,9 @@ class SamplingJobsTest {
                 "bad-count", "count must be between 1 and 64",
                 "bad-field", "unknown field \"colour\"",
                 "bad-model", "model no-such-model is not served",
+                "bad-sampler", "unknown sampler \"ddim\"; known samplers: annealed-langevin",
+                "bad-option", "option \"snr\" of sampler predictor-corrector must be in",
+                "bad-levels", "levels=20 needs a network that accepts any σ",
                 "bad-image", "5×5");
         for (Map.Entry<String, String> e : expected.entrySet()) {
             List<JobEvent> events = fixture.awaitTerminal(e.getKey(), TIMEOUT);

@@ -79,6 +79,91 @@ class SamplingWorkerTest {
     }
 
     @Test
+    void aRunningJobIsSnapshottedEveryIntervalAndItsSnapshotRemovedWhenItEnds() {
+        ServedModel v1 = load("v1", 1);
+        LiveModel slot = new LiveModel("m");
+        slot.install(v1);
+        Map<String, JobSnapshot> stored = new ConcurrentHashMap<>();
+        List<String> log = new CopyOnWriteArrayList<>();
+        SnapshotStore store = new SnapshotStore() {
+            @Override
+            public long write(JobSnapshot snapshot) {
+                stored.put(snapshot.jobId(), snapshot);
+                log.add("write " + snapshot.chain().completedEvaluations());
+                return 1;
+            }
+
+            @Override
+            public java.util.Optional<JobSnapshot> read(String jobId) {
+                return java.util.Optional.ofNullable(stored.get(jobId));
+            }
+
+            @Override
+            public void remove(String jobId) {
+                stored.remove(jobId);
+                log.add("remove");
+            }
+        };
+        SamplerMetrics metrics = new SamplerMetrics(new SimpleMeterRegistry());
+        SnapshotWriter writer = new SnapshotWriter(store, metrics, "test-snapshots");
+        SamplingWorker worker = new SamplingWorker(settings().withSnapshotInterval(Duration.ofMillis(1)), sink(),
+                new RecentCancels(10), metrics, writer);
+        worker.start();
+        try {
+            submit(worker, slot, "s", 5);
+            awaitFinished("s");
+            assertTrue(writer.flush(TIMEOUT));
+            assertTrue(log.size() >= 2 && log.get(0).startsWith("write "), "snapshots while running: " + log);
+            assertEquals("remove", log.get(log.size() - 1), "removed after the terminal event: " + log);
+            assertTrue(stored.isEmpty());
+            assertTrue(metrics.snapshotsWritten() >= 1);
+        } finally {
+            worker.close();
+            writer.close();
+            slot.close();
+        }
+    }
+
+    @Test
+    void aSnapshotStoreThatIsDownDoesNotStopSampling() {
+        ServedModel v1 = load("v1", 1);
+        LiveModel slot = new LiveModel("m");
+        slot.install(v1);
+        SnapshotStore down = new SnapshotStore() {
+            @Override
+            public long write(JobSnapshot snapshot) {
+                throw new IllegalStateException("S3 is unreachable");
+            }
+
+            @Override
+            public java.util.Optional<JobSnapshot> read(String jobId) {
+                throw new IllegalStateException("S3 is unreachable");
+            }
+
+            @Override
+            public void remove(String jobId) {
+                throw new IllegalStateException("S3 is unreachable");
+            }
+        };
+        SamplerMetrics metrics = new SamplerMetrics(new SimpleMeterRegistry());
+        SnapshotWriter writer = new SnapshotWriter(down, metrics, "test-snapshots-down");
+        SamplingWorker worker = new SamplingWorker(settings().withSnapshotInterval(Duration.ofMillis(1)), sink(),
+                new RecentCancels(10), metrics, writer);
+        worker.start();
+        try {
+            submit(worker, slot, "d", 5);
+            awaitFinished("d");
+            assertTrue(writer.flush(TIMEOUT));
+            assertTrue(metrics.snapshotFailures() >= 1, "the failed writes are counted");
+            assertNull(worker.broken(), "the worker keeps serving");
+        } finally {
+            worker.close();
+            writer.close();
+            slot.close();
+        }
+    }
+
+    @Test
     void recentCancelsForgetTheOldestFirst() {
         RecentCancels cancels = new RecentCancels(2);
         cancels.add("a");

@@ -1,14 +1,12 @@
 package dev.ncsn.model.contract;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Asks for {@code count} completions of one image. JSON on {@link Topics#INPAINTING_REQUESTS}, keyed by job id;
- * the fields of a {@link GenerationRequest} plus:
+ * Asks for completions of one image. JSON on {@link Topics#INPAINTING_REQUESTS}, keyed by job id; the fields of
+ * a {@link GenerationRequest} plus:
  *
  * @param image base64 PNG of the observed image, the model's input size
  * @param mask  base64 PNG of the same size: white = generate, black = keep
@@ -16,31 +14,14 @@ import java.util.List;
 public record InpaintingRequest(
         String jobId,
         String model,
-        int count,
-        Long seed,
-        Integer stepsPerLevel,
-        Double stepSize,
-        Integer frameEvery,
-        Boolean denoisedPreview,
-        Boolean finalDenoise,
+        SamplingParameters parameters,
         String image,
         String mask,
         Instant submittedAt) {
 
-    public InpaintingRequest(String jobId, String model, SamplingParameters p, String image, String mask, Instant submittedAt) {
-        this(jobId, model, p.count(), p.seed(), p.stepsPerLevel(), p.stepSize(), p.frameEvery(), p.denoisedPreview(),
-                p.finalDenoise(), image, mask, submittedAt);
-    }
-
-    /** The sampling fields of this request. */
-    @JsonIgnore
-    public SamplingParameters parameters() {
-        return new SamplingParameters(count, seed, stepsPerLevel, stepSize, frameEvery, denoisedPreview, finalDenoise);
-    }
-
     /** Problems with this request that need no model to find; empty when valid. */
     public List<String> problems() {
-        List<String> problems = new ArrayList<>(new GenerationRequest(jobId, model, parameters(), submittedAt).problems());
+        List<String> problems = new ArrayList<>(new GenerationRequest(jobId, model, parameters, submittedAt).problems());
         if (image == null || image.isBlank()) {
             problems.add("image is missing");
         }

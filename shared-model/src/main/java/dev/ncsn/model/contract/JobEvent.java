@@ -11,8 +11,10 @@ import java.util.List;
  * worker picks the job up, frames in order (at least one per level), then exactly one terminal event
  * ({@code done}, {@code failed} or {@code cancelled}); a job refused or cancelled before it ran has no
  * {@code started}.
- * {@code sequence} numbers a job's events from 0; delivery is at least once (a job whose worker died is run
- * again from the start by another worker), so consumers drop an event whose (jobId, sequence) they have seen.
+ * {@code sequence} numbers a job's events from 0; delivery is at least once (a job whose worker stopped or died
+ * is continued by another from its latest snapshot, repeating the events after it, or run again from the start when
+ * it has none), so consumers drop an event whose (jobId, sequence) they have seen, except a terminal event, which
+ * always ends the job.
  * The JSON carries {@code "type": "started" | "frame" | "done" | "failed" | "cancelled"}.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")

@@ -1,26 +1,48 @@
 package dev.ncsn.model.contract;
 
-import dev.ncsn.model.sampling.Dynamics;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.ncsn.model.sampling.Sampler;
+import dev.ncsn.model.sampling.Samplers;
 import dev.ncsn.model.sampling.SamplingSpec;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The sampling fields every request shares, with their defaults and bounds. Optional fields may be null
- * (JSON: absent) and then take the default.
+ * The sampling fields every request carries, embedded as {@code "parameters"} in both request types: the one
+ * definition of them. Optional fields may be null (JSON: absent) and then take the default.
+ * <pre>{"count":16,"seed":42,"sampler":"predictor-corrector","samplerOptions":{"snr":0.16,"correctorSteps":1},
+ *  "stepsPerLevel":10,"stepSize":4.0E-5,"frameEvery":1,"denoisedPreview":false,"finalDenoise":false}</pre>
+ *
+ * @param count           images to sample, 1..{@value #MAX_COUNT}
+ * @param seed            seeds every random number of the job; default: drawn from the job id
+ * @param sampler         a name {@link Samplers} knows; default {@value Samplers#DEFAULT}
+ * @param samplerOptions  the sampler's own options by name (numbers or booleans); absent ones take its defaults
+ * @param stepsPerLevel   T, the sampler's steps at each noise level; default 100
+ * @param stepSize        ε of Algorithm 1 (samplers with Langevin steps); default 4·10⁻⁵
+ * @param levels          noise levels to sample through; default the model's trained levels (others need a model
+ *                        that accepts any σ)
+ * @param frameEvery      a frame every this many steps (and at each level's last step); default stepsPerLevel / 10
+ * @param denoisedPreview frames also carry the denoised estimate x + σ²·s(x, σ); default false
+ * @param finalDenoise    NCSNv2's noise-free last step after the sampler; default false
  */
 public record SamplingParameters(
         int count,
         Long seed,
+        String sampler,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Object> samplerOptions,
         Integer stepsPerLevel,
         Double stepSize,
+        Integer levels,
         Integer frameEvery,
         Boolean denoisedPreview,
         Boolean finalDenoise) {
 
     public static final int MAX_COUNT = 64;
     public static final int MAX_STEPS_PER_LEVEL = 1000;
+    public static final int MAX_LEVELS = 1000;
     public static final double MAX_STEP_SIZE = 1e-2;
     /**
      * Frames per noise level at most (a frame every {@code frameEvery} steps, and at each level's last step): one
@@ -29,6 +51,26 @@ public record SamplingParameters(
     public static final int MAX_FRAMES_PER_LEVEL = 50;
     /** count × stepsPerLevel at most: the work one job may ask of a worker, e.g. 64 images × 500 steps. */
     public static final int MAX_SAMPLE_STEPS = 32_000;
+    /**
+     * count × network evaluations at most, checked where the model's levels are known (the worker): the same work
+     * as {@link #MAX_SAMPLE_STEPS} over ten levels, whatever the sampler (corrector steps multiply it).
+     */
+    public static final int MAX_SAMPLE_EVALUATIONS = 10 * MAX_SAMPLE_STEPS;
+
+    public SamplingParameters {
+        samplerOptions = samplerOptions == null ? null : new LinkedHashMap<>(samplerOptions);
+    }
+
+    /** The paper's sampler (the default) with these fields. */
+    public SamplingParameters(int count, Long seed, Integer stepsPerLevel, Double stepSize, Integer frameEvery,
+                              Boolean denoisedPreview, Boolean finalDenoise) {
+        this(count, seed, null, null, stepsPerLevel, stepSize, null, frameEvery, denoisedPreview, finalDenoise);
+    }
+
+    /** The paper's sampler with every default. */
+    public static SamplingParameters defaults(int count) {
+        return new SamplingParameters(count, null, null, null, null, null, null, null, null, null);
+    }
 
     /** Problems with these values, one sentence each; empty when valid. */
     public List<String> problems() {
@@ -41,6 +83,9 @@ public record SamplingParameters(
         }
         if (stepSize != null && !(stepSize > 0 && stepSize <= MAX_STEP_SIZE)) {
             problems.add("stepSize must be in (0, " + MAX_STEP_SIZE + "], got " + stepSize);
+        }
+        if (levels != null && (levels < 1 || levels > MAX_LEVELS)) {
+            problems.add("levels must be between 1 and " + MAX_LEVELS + ", got " + levels);
         }
         if (frameEvery != null && frameEvery < 1) {
             problems.add("frameEvery must be at least 1, got " + frameEvery);
@@ -57,7 +102,21 @@ public record SamplingParameters(
                         + steps + " = " + (long) count * steps);
             }
         }
+        try {
+            samplerOrDefault();
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
         return problems;
+    }
+
+    public String samplerNameOrDefault() {
+        return sampler == null ? Samplers.DEFAULT : sampler;
+    }
+
+    /** The sampler with its options; IllegalArgumentException naming an unknown sampler or option. */
+    public Sampler samplerOrDefault() {
+        return Samplers.create(samplerNameOrDefault(), samplerOptions);
     }
 
     public int stepsPerLevelOrDefault() {
@@ -75,12 +134,12 @@ public record SamplingParameters(
 
     /**
      * The sampler's spec for an image model; a missing seed is drawn from the job id, so a rerun of the same
-     * job (after a worker died) produces the same samples.
+     * job (after a worker died) produces the same samples. IllegalArgumentException when a value is invalid.
      */
     public SamplingSpec toSpec(String jobId) {
         long s = seed != null ? seed : jobId.hashCode() * 0x9E3779B97F4A7C15L;
-        return new SamplingSpec(count, s, stepsPerLevelOrDefault(),
-                stepSize == null ? SamplingSpec.REFERENCE_EPSILON : stepSize, Dynamics.ANNEALED,
+        return new SamplingSpec(count, s, samplerOrDefault(), stepsPerLevelOrDefault(),
+                stepSize == null ? SamplingSpec.REFERENCE_EPSILON : stepSize, levels == null ? 0 : levels,
                 finalDenoise != null && finalDenoise, frameEveryOrDefault(), 0.0, 1.0);
     }
 }

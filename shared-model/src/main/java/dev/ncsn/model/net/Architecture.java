@@ -14,14 +14,15 @@ import java.util.List;
  * parameters fits it. Stored in every checkpoint manifest.
  *
  * @param family    the network family, a name {@link ScoreNetworks} knows: {@value #DEFAULT_FAMILY} (NCSN's
- *                  CondRefineNetDilated, appendix A of the paper), … Absent in JSON means {@value #DEFAULT_FAMILY}:
+ *                  CondRefineNetDilated, appendix A of the paper) or ncsnv2 (NCSNv2's network). Absent in JSON means {@value #DEFAULT_FAMILY}:
  *                  every manifest written before families existed (the shipped model's, for one) is NCSN's, and
  *                  NCSN manifests are still written without it, byte for byte as before; other families write it.
  * @param preset    the preset name it came from ("mnist", "cifar10", "compact", …), or "custom"
  * @param channels  image channels (1 or 3)
  * @param imageSize image height = width in pixels
  * @param ngf       base feature count (the reference code's ngf)
- * @param levels    number of noise levels L the normalisation layers are conditioned on
+ * @param levels    number of noise levels L: what the normalisation layers are conditioned on (ncsn), or only the
+ *                  level count of the schedule (ncsnv2, whose parameters do not depend on it)
  */
 @JsonPropertyOrder({"family", "preset", "channels", "imageSize", "ngf", "levels"})
 public record Architecture(

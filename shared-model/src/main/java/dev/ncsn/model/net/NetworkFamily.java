@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
@@ -20,10 +21,12 @@ import java.util.function.ToLongFunction;
  * @param builder        builds a freshly initialised network
  * @param parameterCount scalar parameters of a network of an architecture, without building it
  * @param flopsPerImage  forward FLOPs for one image (2 per multiply-add), without building it
+ * @param defaultSchedule the noise schedule a network of an architecture gets when none is given
  * @param presets        named architectures of this family, in display order
  */
 public record NetworkFamily(String name, String description, Builder builder,
                             ToLongFunction<Architecture> parameterCount, ToLongFunction<Architecture> flopsPerImage,
+                            Function<Architecture, NoiseSchedule> defaultSchedule,
                             Map<String, Architecture> presets) {
 
     /** Builds a freshly initialised network; the same seed gives the same initial values. */
@@ -39,6 +42,7 @@ public record NetworkFamily(String name, String description, Builder builder,
         Objects.requireNonNull(builder, "builder");
         Objects.requireNonNull(parameterCount, "parameterCount");
         Objects.requireNonNull(flopsPerImage, "flopsPerImage");
+        Objects.requireNonNull(defaultSchedule, "defaultSchedule");
         presets = Collections.unmodifiableMap(new LinkedHashMap<>(presets));
         for (Map.Entry<String, Architecture> e : presets.entrySet()) {
             if (!e.getValue().family().equals(name) || !e.getValue().preset().equals(e.getKey())) {
@@ -50,6 +54,10 @@ public record NetworkFamily(String name, String description, Builder builder,
 
     public long parameterCount(Architecture architecture) {
         return parameterCount.applyAsLong(architecture);
+    }
+
+    public NoiseSchedule defaultSchedule(Architecture architecture) {
+        return defaultSchedule.apply(architecture);
     }
 
     public long flopsPerImage(Architecture architecture) {

@@ -52,6 +52,14 @@ final class Ops {
         return JniUtils.avgPool(x, POOL2, POOL2, NO_PAD, false, true);
     }
 
+    private static final Shape FIVE = new Shape(5, 5);
+    private static final Shape TWO = new Shape(2, 2);
+
+    /** 5×5 max pooling, stride 1, padding 2 (padding never wins): NCSNv2's chained residual pooling. */
+    static PtNDArray maxPool5(PtNDArray x) {
+        return JniUtils.maxPool(x, FIVE, ONE_BY_ONE, TWO, false);
+    }
+
     /**
      * The same logical [N, C, H, W] array with channels-last (NHWC) memory; a view when it already is. oneDNN's
      * convolutions are markedly faster on channels-last input than on NCHW on CPU, and every op of the network

@@ -15,7 +15,11 @@ final class Param {
         /** Conv2d bias: U(−1/√fan_in, 1/√fan_in). */
         CONV_BIAS,
         /** CondInstanceNorm++ table [L, 3C]: columns γ and α ~ N(1, 0.02), columns β = 0. */
-        NORM_TABLE
+        NORM_TABLE,
+        /** InstanceNorm++'s α or γ [C] (NCSNv2): N(1, 0.02). */
+        NORM_SCALE,
+        /** InstanceNorm++'s β [C] (NCSNv2): 0. */
+        NORM_SHIFT
     }
 
     final String name;
@@ -49,6 +53,14 @@ final class Param {
                 for (int i = 0; i < v.length; i++) {
                     v[i] = (float) ((rng.nextDouble() * 2.0 - 1.0) * bound);
                 }
+            }
+            case NORM_SCALE -> {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (1.0 + 0.02 * rng.nextGaussian());
+                }
+            }
+            case NORM_SHIFT -> {
+                // zeros
             }
             case NORM_TABLE -> {
                 int width = 3 * fan;

@@ -22,7 +22,8 @@ public final class ScoreNetworks {
 
     /** The registered families, by name, in registration order. */
     private static final Map<String, NetworkFamily> REGISTERED = register(
-            NcsnScoreNetwork.FAMILY);
+            NcsnScoreNetwork.FAMILY,
+            NcsnV2ScoreNetwork.FAMILY);
 
     private ScoreNetworks() {
     }
@@ -55,6 +56,11 @@ public final class ScoreNetworks {
     /** The family the architecture belongs to. */
     public static NetworkFamily family(Architecture architecture) {
         return family(architecture.family());
+    }
+
+    /** The schedule a network of this architecture gets when none is given (the family decides). */
+    public static NoiseSchedule defaultSchedule(Architecture architecture) {
+        return family(architecture).defaultSchedule(architecture);
     }
 
     /**

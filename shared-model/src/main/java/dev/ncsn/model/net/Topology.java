@@ -2,6 +2,8 @@ package dev.ncsn.model.net;
 
 import ai.djl.ndarray.types.Shape;
 import dev.ncsn.model.net.Layers.CondNorm;
+import dev.ncsn.model.net.Layers.InstanceNormPlus;
+import dev.ncsn.model.net.Layers.Norm;
 import dev.ncsn.model.net.Layers.Conv;
 import dev.ncsn.model.net.Layers.Crp;
 import dev.ncsn.model.net.Layers.Msf;
@@ -14,8 +16,14 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The layout of CondRefineNetDilated for one {@link Architecture}: the blocks, their parameters (not yet
- * materialised) in a fixed order, and the analytic convolution cost.
+ * The layout of CondRefineNetDilated (NCSN) or of NCSNv2's RefineNet for one {@link Architecture}: the blocks, their
+ * parameters (not yet materialised) in a fixed order, and the analytic convolution cost.
+ *
+ * <p>The two share the dilated RefineNet (residual blocks at ngf, 2·ngf with one 2× mean-pool downsampling, then
+ * dilation 2 and 4; four refine blocks). NCSN ({@code conditional}) normalises with CondInstanceNorm++ everywhere,
+ * conditioned on the level index, and its chained residual pooling averages; NCSNv2 (ermongroup/ncsnv2
+ * {@code NCSNv2}) normalises only in the residual blocks and before the last convolution, with the unconditional
+ * InstanceNorm++, has no normalisation inside the refine blocks, and its chained residual pooling takes maxima.
  *
  * <p>Parameter names and their order follow the reference implementation's module tree (its state_dict keys and
  * registration order), e.g. {@code res2.0.conv2.conv.weight} or {@code refine1.adapt_convs.0.1_2_norm.embed.weight},
@@ -29,11 +37,13 @@ import java.util.List;
 final class Topology {
 
     final Architecture arch;
+    /** NCSN's level-conditioned layout; false: NCSNv2's unconditional one. */
+    final boolean conditional;
     final List<Param> params = new ArrayList<>();
     long flops;
 
     final Conv beginConv;
-    final CondNorm normalizer;
+    final Norm normalizer;
     final Conv endConv;
     final ResBlock[] res1;
     final ResBlock[] res2;
@@ -44,7 +54,12 @@ final class Topology {
     final Refine refine3;
     final Refine refine4;
 
+    /** NCSN's CondRefineNetDilated. */
     Topology(Architecture arch) {
+        this(arch, true);
+    }
+
+    Topology(Architecture arch, boolean conditional) {
         if (arch.imageSize() % 2 != 0) {
             throw new IllegalArgumentException("the score network halves the image once; imageSize must be even, got "
                     + arch.imageSize());
@@ -53,6 +68,7 @@ final class Topology {
             throw new IllegalArgumentException("ngf must be at least 2 (CondInstanceNorm++ needs a channel variance)");
         }
         this.arch = arch;
+        this.conditional = conditional;
         int c = arch.channels();
         int ngf = arch.ngf();
         int full = arch.imageSize();
@@ -111,7 +127,14 @@ final class Topology {
         return new Conv(w, b, dilation * (k / 2), dilation);
     }
 
-    private CondNorm norm(String name, int channels) {
+    private Norm norm(String name, int channels) {
+        if (!conditional) {
+            // the reference's registration order: alpha, gamma, beta
+            Param alpha = param(name + ".alpha", new Shape(channels), Param.Init.NORM_SCALE, channels);
+            Param gamma = param(name + ".gamma", new Shape(channels), Param.Init.NORM_SCALE, channels);
+            Param beta = param(name + ".beta", new Shape(channels), Param.Init.NORM_SHIFT, channels);
+            return new InstanceNormPlus(alpha, gamma, beta, channels);
+        }
         Param t = param(name + ".embed.weight", new Shape(arch.levels(), 3L * channels), Param.Init.NORM_TABLE, channels);
         return new CondNorm(t, channels);
     }
@@ -122,7 +145,7 @@ final class Topology {
      */
     private ResBlock res(String name, int in, int out, boolean down, int dilation, int size) {
         Conv c1;
-        CondNorm n2;
+        Norm n2;
         Conv c2;
         Conv shortcut = null;
         boolean meanPool = false;
@@ -145,18 +168,20 @@ final class Topology {
                 shortcut = conv(name + ".shortcut", in, out, 3, dilation, true, size);
             }
         }
-        CondNorm n1 = norm(name + ".normalize1", in);
+        Norm n1 = norm(name + ".normalize1", in);
         return new ResBlock(n1, c1, n2, c2, shortcut, meanPool);
     }
 
     private Rcu rcu(String name, int features, int blocks, int size) {
         int stages = 2;
-        CondNorm[][] norms = new CondNorm[blocks][stages];
+        Norm[][] norms = conditional ? new Norm[blocks][stages] : null;
         Conv[][] convs = new Conv[blocks][stages];
         for (int i = 0; i < blocks; i++) {
             for (int j = 0; j < stages; j++) {
                 String prefix = name + "." + (i + 1) + "_" + (j + 1);
-                norms[i][j] = norm(prefix + "_norm", features);
+                if (conditional) {
+                    norms[i][j] = norm(prefix + "_norm", features);
+                }
                 convs[i][j] = conv(prefix + "_conv", features, features, 3, 1, false, size);
             }
         }
@@ -173,24 +198,24 @@ final class Topology {
         Msf msf = null;
         if (!start) {
             Conv[] convs = new Conv[inPlanes.length];
-            CondNorm[] norms = new CondNorm[inPlanes.length];
+            Norm[] norms = conditional ? new Norm[inPlanes.length] : null;
             for (int i = 0; i < inPlanes.length; i++) {
                 convs[i] = conv(name + ".msf.convs." + i, inPlanes[i], features, 3, 1, true, inSizes[i]);
             }
-            for (int i = 0; i < inPlanes.length; i++) {
+            for (int i = 0; conditional && i < inPlanes.length; i++) {
                 norms[i] = norm(name + ".msf.norms." + i, inPlanes[i]);
             }
             msf = new Msf(convs, norms);
         }
         int stages = 2;
         Conv[] crpConvs = new Conv[stages];
-        CondNorm[] crpNorms = new CondNorm[stages];
+        Norm[] crpNorms = conditional ? new Norm[stages] : null;
         for (int i = 0; i < stages; i++) {
             crpConvs[i] = conv(name + ".crp.convs." + i, features, features, 3, 1, false, outSize);
         }
-        for (int i = 0; i < stages; i++) {
+        for (int i = 0; conditional && i < stages; i++) {
             crpNorms[i] = norm(name + ".crp.norms." + i, features);
         }
-        return new Refine(adapt, output, msf, new Crp(crpNorms, crpConvs));
+        return new Refine(adapt, output, msf, new Crp(crpNorms, crpConvs, !conditional));
     }
 }

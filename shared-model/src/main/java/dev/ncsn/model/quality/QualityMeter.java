@@ -32,7 +32,7 @@ public final class QualityMeter {
      *
      * @param count          images scored
      * @param fid            Fréchet distance of their features to the reference's
-     * @param kid            MMD² estimate (× 1 — multiply by 1,000 for the usual "KID × 10³")
+     * @param kid            the unbiased MMD² of their features to the reference's, over random subsets
      * @param inceptionScore the classifier's Inception-style score of the images
      * @param histogram      images per predicted class
      */

@@ -22,7 +22,7 @@ public final class PreviewGrid {
         SamplingSpec spec = SamplingSpec.images(count, seed).withStepsPerLevel(stepsPerLevel)
                 .withFrameEvery(stepsPerLevel).withFinalDenoise(true);
         try (NDManager manager = NDManager.newBaseManager()) {
-            float[] samples = new AnnealedLangevinSampler(model).sample(spec, null, progress, manager);
+            float[] samples = new SamplingRunner(model).sample(spec, null, progress, manager);
             return ImageGrid.png(samples, count, (int) shape[0], (int) shape[1], (int) shape[2]);
         }
     }

@@ -236,7 +236,8 @@ public final class ModelStore {
         return objects.list(prefix).stream().map(Bucket.Entry::key).toList();
     }
 
-    private void remove(String key) {
+    /** Deletes one object; a missing object is not an error. */
+    public void remove(String key) {
         objects.remove(key);
     }
 

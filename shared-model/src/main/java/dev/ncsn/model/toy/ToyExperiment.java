@@ -3,9 +3,9 @@ package dev.ncsn.model.toy;
 import ai.djl.ndarray.NDManager;
 import dev.ncsn.model.GaussianMixture;
 import dev.ncsn.model.ScoreModel;
-import dev.ncsn.model.sampling.AnnealedLangevinSampler;
-import dev.ncsn.model.sampling.Dynamics;
 import dev.ncsn.model.sampling.FrameListener;
+import dev.ncsn.model.sampling.Sampler;
+import dev.ncsn.model.sampling.SamplingRunner;
 import dev.ncsn.model.sampling.SamplingSpec;
 
 /**
@@ -72,15 +72,16 @@ public final class ToyExperiment {
         }
     }
 
-    public static SamplingSpec spec(Dynamics dynamics, int samples, long seed) {
-        return new SamplingSpec(samples, seed, SamplingSpec.PAPER_STEPS_PER_LEVEL, EPSILON, dynamics, false,
+    /** The reference toy settings with any sampler: T = 100, ε = 0.1, uniform noise on [−8, 8]². */
+    public static SamplingSpec spec(Sampler sampler, int samples, long seed) {
+        return new SamplingSpec(samples, seed, sampler, SamplingSpec.PAPER_STEPS_PER_LEVEL, EPSILON, 0, false,
                 SamplingSpec.PAPER_STEPS_PER_LEVEL, -INIT_BOUND, INIT_BOUND);
     }
 
-    public static Result run(ScoreModel score, Dynamics dynamics, int samples, long seed, FrameListener progress) {
-        var sampler = new AnnealedLangevinSampler(score);
+    public static Result run(ScoreModel score, SamplingSpec spec, FrameListener progress) {
+        var runner = new SamplingRunner(score);
         try (NDManager manager = NDManager.newBaseManager()) {
-            float[] x = sampler.sample(spec(dynamics, samples, seed), null, progress, manager);
+            float[] x = runner.sample(spec, null, progress, manager);
             return measure(x);
         }
     }

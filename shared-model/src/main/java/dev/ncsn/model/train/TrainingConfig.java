@@ -2,6 +2,7 @@ package dev.ncsn.model.train;
 
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.net.Architecture;
+import dev.ncsn.model.net.ScoreNetworks;
 
 /**
  * How a score network is trained.
@@ -47,9 +48,13 @@ public record TrainingConfig(
         }
     }
 
-    /** The paper's settings (DSM, Adam 10⁻³, image schedule) with NCSNv2's EMA, for a preset. */
+    /**
+     * The paper's settings (DSM, Adam 10⁻³, the family's default schedule: NCSN's image schedule for NCSN presets)
+     * with NCSNv2's EMA, for a preset.
+     */
     public static TrainingConfig paper(String modelName, Architecture architecture, int batchSize, long seed) {
-        return new TrainingConfig(modelName, architecture, NoiseSchedule.IMAGES, Objective.DSM, batchSize,
+        return new TrainingConfig(modelName, architecture, ScoreNetworks.defaultSchedule(architecture), Objective.DSM,
+                batchSize,
                 Adam.PAPER_LEARNING_RATE, ExponentialMovingAverage.NCSNV2_RATE, seed, false);
     }
 }

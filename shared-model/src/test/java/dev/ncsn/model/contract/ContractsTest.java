@@ -13,46 +13,76 @@ class ContractsTest {
     private static final Instant AT = Instant.parse("2026-11-22T03:00:00Z");
 
     @Test
-    void generationRequestIsFlatJsonAndRoundTrips() {
+    void generationRequestEmbedsTheSamplingParametersAndRoundTrips() {
         var request = new GenerationRequest("job-1", null,
-                new SamplingParameters(16, 42L, 100, 4e-5, 10, true, null), AT);
+                new SamplingParameters(16, 42L, "predictor-corrector", Map.of("snr", 0.2), 100, 4e-5, null, 10, true,
+                        null), AT);
         String json = Contracts.encode(request);
-        assertEquals("{\"jobId\":\"job-1\",\"count\":16,\"seed\":42,\"stepsPerLevel\":100,\"stepSize\":4.0E-5,"
-                + "\"frameEvery\":10,\"denoisedPreview\":true,\"submittedAt\":\"2026-11-22T03:00:00Z\"}", json);
+        assertEquals("{\"jobId\":\"job-1\",\"parameters\":{\"count\":16,\"seed\":42,\"sampler\":\"predictor-corrector\","
+                + "\"samplerOptions\":{\"snr\":0.2},\"stepsPerLevel\":100,\"stepSize\":4.0E-5,\"frameEvery\":10,"
+                + "\"denoisedPreview\":true},\"submittedAt\":\"2026-11-22T03:00:00Z\"}", json);
         assertEquals(request, Contracts.decode(json, GenerationRequest.class));
+        var inpainting = new InpaintingRequest("job-2", "m", request.parameters(), "aW1n", "bWFzaw==", AT);
+        String inJson = Contracts.encode(inpainting);
+        assertTrue(inJson.contains("\"parameters\":{\"count\":16,"), inJson);
+        assertEquals(inpainting, Contracts.decode(inJson, InpaintingRequest.class));
+    }
+
+    @Test
+    void theSamplerAndItsOptionsAreValidated() {
+        var unknownSampler = new SamplingParameters(1, null, "euler-maruyama", null, null, null, null, null, null, null);
+        assertEquals(1, unknownSampler.problems().size());
+        assertTrue(unknownSampler.problems().get(0).startsWith("unknown sampler \"euler-maruyama\"; known samplers: "
+                + "annealed-langevin, langevin, predictor-corrector"), unknownSampler.problems().toString());
+        var unknownOption = new SamplingParameters(1, null, "predictor-corrector", Map.of("snrr", 0.1), null, null,
+                null, null, null, null);
+        assertEquals(List.of("sampler predictor-corrector has no option \"snrr\"; its options are snr, correctorSteps"),
+                unknownOption.problems());
+        var badValue = new SamplingParameters(1, null, "predictor-corrector", Map.of("correctorSteps", 1.5), null, null,
+                null, null, null, null);
+        assertEquals(List.of("option \"correctorSteps\" of sampler predictor-corrector must be a whole number, got 1.5"),
+                badValue.problems());
+        var optionOfAnother = new SamplingParameters(1, null, null, Map.of("snr", 0.1), null, null, null, null, null,
+                null);
+        assertEquals(List.of("sampler annealed-langevin has no option \"snr\"; it has no options"),
+                optionOfAnother.problems());
+        var spec = new SamplingParameters(1, 3L, "probability-flow", Map.of("heun", true), 2, null, null, null, null,
+                null).toSpec("j");
+        assertEquals(new dev.ncsn.model.sampling.ProbabilityFlow(true), spec.sampler());
     }
 
     @Test
     void optionalFieldsTakeDefaults() {
-        var request = Contracts.decode("{\"jobId\":\"j\",\"count\":4}", GenerationRequest.class);
+        var request = Contracts.decode("{\"jobId\":\"j\",\"parameters\":{\"count\":4}}", GenerationRequest.class);
         assertTrue(request.problems().isEmpty());
         var spec = request.parameters().toSpec(request.jobId());
         assertEquals(100, spec.stepsPerLevel());
         assertEquals(4e-5, spec.epsilon());
         assertEquals(10, spec.frameEvery());
+        assertEquals(new dev.ncsn.model.sampling.AnnealedLangevin(), spec.sampler(), "the paper's sampler by default");
         assertEquals(spec.seed(), request.parameters().toSpec("j").seed(), "a missing seed is fixed by the job id");
     }
 
     @Test
     void unknownFieldsAndMalformedJsonAreRejectedWithAReason() {
         var unknown = assertThrows(Contracts.InvalidMessageException.class,
-                () -> Contracts.decode("{\"jobId\":\"j\",\"count\":4,\"colour\":\"red\"}", GenerationRequest.class));
+                () -> Contracts.decode("{\"jobId\":\"j\",\"parameters\":{\"count\":4,\"colour\":\"red\"}}", GenerationRequest.class));
         assertTrue(unknown.getMessage().contains("unknown field \"colour\""), unknown.getMessage());
         var malformed = assertThrows(Contracts.InvalidMessageException.class,
                 () -> Contracts.decode("{\"jobId\":", GenerationRequest.class));
         assertTrue(malformed.getMessage().startsWith("malformed JSON"), malformed.getMessage());
         var wrongType = assertThrows(Contracts.InvalidMessageException.class,
-                () -> Contracts.decode("{\"jobId\":\"j\",\"count\":\"many\"}", GenerationRequest.class));
+                () -> Contracts.decode("{\"jobId\":\"j\",\"parameters\":{\"count\":\"many\"}}", GenerationRequest.class));
         assertTrue(wrongType.getMessage().contains("count"), wrongType.getMessage());
     }
 
     @Test
     void outOfRangeValuesAreProblems() {
-        var request = new GenerationRequest("j", null, new SamplingParameters(0, null, 5000, -1.0, 0, null, null), AT);
+        var request = new GenerationRequest("j", null, new SamplingParameters(0, null, null, null, 5000, -1.0, null, 0, null, null), AT);
         List<String> problems = request.problems();
         assertEquals(4, problems.size(), problems.toString());
         assertTrue(problems.get(0).startsWith("count must be between 1 and 64"));
-        var inpainting = new InpaintingRequest("j", null, new SamplingParameters(1, null, null, null, null, null, null),
+        var inpainting = new InpaintingRequest("j", null, SamplingParameters.defaults(1),
                 null, "", AT);
         assertEquals(List.of("image is missing", "mask is missing"), inpainting.problems());
     }

@@ -3,6 +3,7 @@ package dev.ncsn.trainer.core;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.net.Architecture;
+import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.train.TrainingConfig;
 import dev.ncsn.trainer.data.DatasetRef;
 
@@ -68,10 +69,13 @@ public record RunSpec(
                 randomFlip);
     }
 
-    /** The paper's image schedule for 10 levels, otherwise the same σ range with the architecture's level count. */
+    /**
+     * The architecture's family's default schedule: for NCSN the paper's image schedule for 10 levels, otherwise the
+     * same σ range with the architecture's level count; for NCSNv2's presets their designed schedules.
+     */
     @JsonIgnore
     public NoiseSchedule schedule() {
-        return NoiseSchedule.images(architecture.levels());
+        return ScoreNetworks.defaultSchedule(architecture);
     }
 
     public RunSpec withData(DatasetRef newData, DatasetRef newHeldOut) {

@@ -15,11 +15,11 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** A chain checkpointed mid-run and restored into a fresh chain continues bit for bit, on the exact toy score. */
-class ChainStateTest {
+/** A job checkpointed mid-run and restored into a fresh job continues bit for bit, on the exact toy score. */
+class JobStateTest {
 
     private static NDManager manager;
-    private static final AnnealedLangevinSampler SAMPLER = new AnnealedLangevinSampler(
+    private static final SamplingRunner SAMPLER = new SamplingRunner(
             new GaussianMixtureScore(GaussianMixture.paperToy(), NoiseSchedule.TOY));
 
     @BeforeAll
@@ -49,24 +49,27 @@ class ChainStateTest {
     @Test
     void aRestoredChainFinishesWithTheSamplesAndFramesOfAnUninterruptedOne() {
         for (SamplingSpec spec : List.of(
-                ToyExperiment.spec(Dynamics.ANNEALED, 20, 5).withStepsPerLevel(7).withFrameEvery(3),
-                ToyExperiment.spec(Dynamics.ANNEALED, 20, 6).withStepsPerLevel(7).withFinalDenoise(true),
-                ToyExperiment.spec(Dynamics.PLAIN, 20, 7).withStepsPerLevel(3))) {
+                ToyExperiment.spec(new AnnealedLangevin(), 20, 5).withStepsPerLevel(7).withFrameEvery(3),
+                ToyExperiment.spec(new AnnealedLangevin(), 20, 6).withStepsPerLevel(7).withFinalDenoise(true),
+                ToyExperiment.spec(new Langevin(), 20, 7).withStepsPerLevel(3),
+                ToyExperiment.spec(new PredictorCorrector(0.16, 2), 20, 8).withStepsPerLevel(2),
+                ToyExperiment.spec(new ProbabilityFlow(true), 20, 9).withStepsPerLevel(2).withFinalDenoise(true),
+                ToyExperiment.spec(new WalkJump(3), 20, 10).withStepsPerLevel(1))) {
             List<Frame> uninterruptedFrames = new ArrayList<>();
             float[] uninterrupted = SAMPLER.sample(spec, null, uninterruptedFrames::add, manager);
-            int total = SAMPLER.chain(spec, null, FrameListener.NONE).totalSteps();
+            int total = SAMPLER.job(spec, null, FrameListener.NONE).networkEvaluations();
             for (int at : new int[] {1, 7, 8, total / 2, total - 1}) {
                 List<Frame> frames = new ArrayList<>();
-                LangevinChain first = SAMPLER.chain(spec, null, frames::add);
+                SamplingJob first = SAMPLER.job(spec, null, frames::add);
                 for (int i = 0; i < at; i++) {
                     SAMPLER.step(List.of(first), manager);
                 }
-                ChainState saved = first.checkpoint();
-                assertEquals(at, saved.completedSteps());
-                LangevinChain resumed = SAMPLER.chain(spec, null, frames::add);
+                JobState saved = first.checkpoint();
+                assertEquals(at, saved.completedEvaluations());
+                SamplingJob resumed = SAMPLER.job(spec, null, frames::add);
                 resumed.restore(saved);
                 SAMPLER.run(List.of(resumed), manager);
-                assertEquals(LangevinChain.State.DONE, resumed.state());
+                assertEquals(SamplingJob.State.DONE, resumed.state());
                 assertArrayEquals(uninterrupted, resumed.samples(), spec + " resumed after " + at + " steps");
                 assertEquals(uninterruptedFrames.size(), frames.size());
                 for (int i = 0; i < frames.size(); i++) {
@@ -78,35 +81,37 @@ class ChainStateTest {
     }
 
     @Test
-    void anInpaintingChainKeepsItsNoisyObservationAcrossARestore() {
-        SamplingSpec spec = ToyExperiment.spec(Dynamics.ANNEALED, 6, 11).withStepsPerLevel(5);
+    void anInpaintingJobKeepsItsNoisyObservationAcrossARestore() {
+        for (SamplingSpec spec : List.of(ToyExperiment.spec(new AnnealedLangevin(), 6, 11).withStepsPerLevel(5),
+                ToyExperiment.spec(new ProbabilityFlow(true), 6, 11).withStepsPerLevel(2))) {
         Inpainting task = new Inpainting(new float[] {1.5f, -2f}, new boolean[] {false, true});
         float[] uninterrupted = SAMPLER.sample(spec, task, FrameListener.NONE, manager);
-        LangevinChain first = SAMPLER.chain(spec, task, FrameListener.NONE);
+        SamplingJob first = SAMPLER.job(spec, task, FrameListener.NONE);
         for (int i = 0; i < 13; i++) {
             SAMPLER.step(List.of(first), manager);
         }
-        ChainState saved = first.checkpoint();
+        JobState saved = first.checkpoint();
         assertNotNull(saved.knownNoisy());
-        LangevinChain resumed = SAMPLER.chain(spec, task, FrameListener.NONE);
+        SamplingJob resumed = SAMPLER.job(spec, task, FrameListener.NONE);
         resumed.restore(saved);
         SAMPLER.run(List.of(resumed), manager);
         assertArrayEquals(uninterrupted, resumed.samples());
+        }
     }
 
     @Test
-    void onlyAFreshChainOfTheSameShapeTakesACheckpoint() {
-        SamplingSpec spec = ToyExperiment.spec(Dynamics.ANNEALED, 4, 1).withStepsPerLevel(3);
-        LangevinChain chain = SAMPLER.chain(spec, null, FrameListener.NONE);
+    void onlyAFreshJobOfTheSameShapeTakesACheckpoint() {
+        SamplingSpec spec = ToyExperiment.spec(new AnnealedLangevin(), 4, 1).withStepsPerLevel(3);
+        SamplingJob chain = SAMPLER.job(spec, null, FrameListener.NONE);
         SAMPLER.step(List.of(chain), manager);
-        ChainState saved = chain.checkpoint();
+        JobState saved = chain.checkpoint();
         assertThrows(IllegalStateException.class, () -> chain.restore(saved), "not fresh");
-        LangevinChain bigger = SAMPLER.chain(spec.withStepsPerLevel(3).withInitRange(0, 1), null, FrameListener.NONE);
-        LangevinChain otherCount = SAMPLER.chain(ToyExperiment.spec(Dynamics.ANNEALED, 5, 1).withStepsPerLevel(3),
+        SamplingJob bigger = SAMPLER.job(spec.withStepsPerLevel(3).withInitRange(0, 1), null, FrameListener.NONE);
+        SamplingJob otherCount = SAMPLER.job(ToyExperiment.spec(new AnnealedLangevin(), 5, 1).withStepsPerLevel(3),
                 null, FrameListener.NONE);
         assertThrows(IllegalArgumentException.class, () -> otherCount.restore(saved));
         bigger.restore(saved); // same shape, same plan: fine
         SAMPLER.run(List.of(chain), manager);
-        assertThrows(IllegalStateException.class, chain::checkpoint, "a finished chain has nothing to resume");
+        assertThrows(IllegalStateException.class, chain::checkpoint, "a finished job has nothing to resume");
     }
 }

@@ -14,7 +14,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class AnnealedLangevinSamplerTest {
+class SamplingRunnerTest {
 
     private static NDManager manager;
     private static final GaussianMixture MIXTURE = GaussianMixture.paperToy();
@@ -31,46 +31,46 @@ class AnnealedLangevinSamplerTest {
 
     @Test
     void annealedLangevinOnTheExactScoreRecoversTheMixtureWeights() {
-        var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
-        float[] samples = sampler.sample(ToyExperiment.spec(Dynamics.ANNEALED, 10_000, 1), null, FrameListener.NONE, manager);
+        var sampler = new SamplingRunner(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
+        float[] samples = sampler.sample(ToyExperiment.spec(new AnnealedLangevin(), 10_000, 1), null, FrameListener.NONE, manager);
         assertEquals(0.2, ToyExperiment.measure(samples).lowerLeftFraction(), 0.03);
     }
 
     @Test
     void plainLangevinOnTheExactScoreDoesNotRecoverTheWeights() {
-        var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
-        float[] samples = sampler.sample(ToyExperiment.spec(Dynamics.PLAIN, 10_000, 1), null, FrameListener.NONE, manager);
+        var sampler = new SamplingRunner(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
+        float[] samples = sampler.sample(ToyExperiment.spec(new Langevin(), 10_000, 1), null, FrameListener.NONE, manager);
         // Uniform noise on [−8, 8]² falls about half on each side and plain Langevin cannot cross between the modes.
         assertEquals(0.5, ToyExperiment.measure(samples).lowerLeftFraction(), 0.05);
     }
 
     @Test
     void sameSeedGivesIdenticalSamplesAloneOrBatchedWithOtherJobs() {
-        var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
-        SamplingSpec job = ToyExperiment.spec(Dynamics.ANNEALED, 50, 42).withStepsPerLevel(20);
+        var sampler = new SamplingRunner(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
+        SamplingSpec job = ToyExperiment.spec(new AnnealedLangevin(), 50, 42).withStepsPerLevel(20);
         float[] alone = sampler.sample(job, null, FrameListener.NONE, manager);
 
         // The same job sharing its forward passes with two others, one of them joining late and at another level.
-        LangevinChain same = sampler.chain(job, null, FrameListener.NONE);
-        LangevinChain other = sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 30, 7).withStepsPerLevel(20), null, FrameListener.NONE);
-        LangevinChain late = sampler.chain(ToyExperiment.spec(Dynamics.PLAIN, 10, 9).withStepsPerLevel(5), null, FrameListener.NONE);
-        List<LangevinChain> batch = new ArrayList<>(List.of(other, same));
+        SamplingJob same = sampler.job(job, null, FrameListener.NONE);
+        SamplingJob other = sampler.job(ToyExperiment.spec(new AnnealedLangevin(), 30, 7).withStepsPerLevel(20), null, FrameListener.NONE);
+        SamplingJob late = sampler.job(ToyExperiment.spec(new Langevin(), 10, 9).withStepsPerLevel(5), null, FrameListener.NONE);
+        List<SamplingJob> batch = new ArrayList<>(List.of(other, same));
         for (int i = 0; i < 37; i++) {
             sampler.step(batch, manager);
         }
         batch.add(0, late);
         sampler.run(batch, manager);
 
-        assertEquals(LangevinChain.State.DONE, same.state());
+        assertEquals(SamplingJob.State.DONE, same.state());
         assertArrayEquals(alone, same.samples());
         assertFalse(java.util.Arrays.equals(alone, other.samples()), "another seed gives other samples");
     }
 
     @Test
     void framesCoverEveryLevelInOrderAndEndWithTheLastStep() {
-        var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
+        var sampler = new SamplingRunner(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
         List<Frame> frames = new ArrayList<>();
-        SamplingSpec spec = ToyExperiment.spec(Dynamics.ANNEALED, 4, 3).withStepsPerLevel(10).withFrameEvery(4);
+        SamplingSpec spec = ToyExperiment.spec(new AnnealedLangevin(), 4, 3).withStepsPerLevel(10).withFrameEvery(4);
         float[] result = sampler.sample(spec, null, frames::add, manager);
 
         // Steps 4, 8 and the last step (10) of each of the 10 levels.
@@ -98,10 +98,10 @@ class AnnealedLangevinSamplerTest {
     void denoisedPreviewIsXPlusSigmaSquaredTimesTheScore() {
         NoiseSchedule schedule = NoiseSchedule.TOY;
         var score = new GaussianMixtureScore(MIXTURE, schedule);
-        var sampler = new AnnealedLangevinSampler(score);
+        var sampler = new SamplingRunner(score);
         List<Frame> frames = new ArrayList<>();
         List<float[]> before = new ArrayList<>();
-        LangevinChain chain = sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 3, 5).withStepsPerLevel(2).withFrameEvery(1),
+        SamplingJob chain = sampler.job(ToyExperiment.spec(new AnnealedLangevin(), 3, 5).withStepsPerLevel(2).withFrameEvery(1),
                 null, frames::add);
         before.add(chain.samples());
         sampler.step(List.of(chain), manager);
@@ -119,8 +119,8 @@ class AnnealedLangevinSamplerTest {
     @Test
     void finalDenoisingStepAddsSigmaLSquaredTimesTheScoreWithoutNoise() {
         NoiseSchedule schedule = NoiseSchedule.TOY;
-        var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, schedule));
-        SamplingSpec spec = ToyExperiment.spec(Dynamics.ANNEALED, 20, 11).withStepsPerLevel(5);
+        var sampler = new SamplingRunner(new GaussianMixtureScore(MIXTURE, schedule));
+        SamplingSpec spec = ToyExperiment.spec(new AnnealedLangevin(), 20, 11).withStepsPerLevel(5);
         float[] withoutDenoise = sampler.sample(spec, null, FrameListener.NONE, manager);
 
         List<Frame> frames = new ArrayList<>();
@@ -144,7 +144,7 @@ class AnnealedLangevinSamplerTest {
         var mixture = new GaussianMixture(List.of(
                 new GaussianMixture.Component(0.5, new double[] {0.2, 0.2, 0.8, 0.8}, 0.05),
                 new GaussianMixture.Component(0.5, new double[] {0.8, 0.8, 0.2, 0.2}, 0.05)));
-        var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(mixture, NoiseSchedule.IMAGES));
+        var sampler = new SamplingRunner(new GaussianMixtureScore(mixture, NoiseSchedule.IMAGES));
         float[] observation = {0.21f, 0.5f, 0.5f, 0.79f};
         var task = new Inpainting(observation, new boolean[] {false, true, true, false});
         SamplingSpec spec = SamplingSpec.images(200, 17).withStepsPerLevel(30).withEpsilon(5e-4);
@@ -167,42 +167,42 @@ class AnnealedLangevinSamplerTest {
 
     @Test
     void cancelStopsBeforeTheNextStep() {
-        var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
+        var sampler = new SamplingRunner(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
         List<Frame> frames = new ArrayList<>();
-        LangevinChain[] holder = new LangevinChain[1];
-        holder[0] = sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 2, 1).withFrameEvery(1), null, frame -> {
+        SamplingJob[] holder = new SamplingJob[1];
+        holder[0] = sampler.job(ToyExperiment.spec(new AnnealedLangevin(), 2, 1).withFrameEvery(1), null, frame -> {
             frames.add(frame);
             if (frame.completedSteps() == 150) {
                 holder[0].cancel();
             }
         });
-        LangevinChain other = sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 2, 2).withStepsPerLevel(20), null, FrameListener.NONE);
+        SamplingJob other = sampler.job(ToyExperiment.spec(new AnnealedLangevin(), 2, 2).withStepsPerLevel(20), null, FrameListener.NONE);
         sampler.run(List.of(holder[0], other), manager);
-        assertEquals(LangevinChain.State.CANCELLED, holder[0].state());
-        assertEquals(150, holder[0].completedSteps());
+        assertEquals(SamplingJob.State.CANCELLED, holder[0].state());
+        assertEquals(150, holder[0].completedEvaluations());
         assertEquals(150, frames.size());
-        assertEquals(LangevinChain.State.DONE, other.state(), "a cancelled job does not stop the others");
+        assertEquals(SamplingJob.State.DONE, other.state(), "a cancelled job does not stop the others");
     }
 
     @Test
     void aFailingListenerFailsOnlyItsOwnJob() {
-        var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
-        LangevinChain broken = sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 2, 1).withStepsPerLevel(3), null, frame -> {
+        var sampler = new SamplingRunner(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
+        SamplingJob broken = sampler.job(ToyExperiment.spec(new AnnealedLangevin(), 2, 1).withStepsPerLevel(3), null, frame -> {
             throw new IllegalStateException("listener broke");
         });
-        LangevinChain fine = sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 2, 2).withStepsPerLevel(3), null, FrameListener.NONE);
+        SamplingJob fine = sampler.job(ToyExperiment.spec(new AnnealedLangevin(), 2, 2).withStepsPerLevel(3), null, FrameListener.NONE);
         sampler.run(List.of(broken, fine), manager);
-        assertEquals(LangevinChain.State.FAILED, broken.state());
+        assertEquals(SamplingJob.State.FAILED, broken.state());
         assertTrue(broken.failure().contains("listener broke"));
-        assertEquals(LangevinChain.State.DONE, fine.state());
+        assertEquals(SamplingJob.State.DONE, fine.state());
     }
 
     @Test
     void inpaintingMaskMustMatchTheModel() {
-        var sampler = new AnnealedLangevinSampler(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
+        var sampler = new SamplingRunner(new GaussianMixtureScore(MIXTURE, NoiseSchedule.TOY));
         var task = new Inpainting(new float[3], new boolean[3]);
         var e = assertThrows(IllegalArgumentException.class,
-                () -> sampler.chain(ToyExperiment.spec(Dynamics.ANNEALED, 1, 1), task, FrameListener.NONE));
+                () -> sampler.job(ToyExperiment.spec(new AnnealedLangevin(), 1, 1), task, FrameListener.NONE));
         assertTrue(e.getMessage().contains("3 values"));
     }
 }
