@@ -379,7 +379,9 @@ public final class SamplingWorker implements AutoCloseable {
 
     /** Publishes the job's {@code started} event; like a frame, a lost one is not worth failing the job for. */
     private void announce(RunningJob job) {
-        if (job.chain.cancelRequested()) {
+        if (job.chain.cancelRequested() || job.sequence > 0) {
+            // A job resumed from a snapshot (or numbered on after one) continues its stream: a started here
+            // would take the sequence number of an event the stream already has.
             return;
         }
         // totalSteps as the frames count them (the plan's updates); evaluations as the sampler costs them

@@ -63,9 +63,9 @@ class JobResumeTest {
             List<JobEvent> events = fixture.awaitTerminal("resumed", TIMEOUT);
             assertEquals(1, other.node().metrics().jobsResumed("snapshot"), "continued from the snapshot");
             Map<Long, JobEvent> stream = deduplicated(events);
-            assertEquals(LongStream.rangeClosed(0, STEPS).boxed().toList(), new ArrayList<>(stream.keySet()),
+            assertEquals(LongStream.rangeClosed(0, STEPS + 1).boxed().toList(), new ArrayList<>(stream.keySet()),
                     "one ordered stream without gaps");
-            JobEvent.Done done = assertInstanceOf(JobEvent.Done.class, stream.get((long) STEPS));
+            JobEvent.Done done = assertInstanceOf(JobEvent.Done.class, stream.get((long) STEPS + 1));
             // The resumed run started where the snapshot was, not at step 0, and repeated at most the steps made
             // after it (all here within the time the dead worker was held).
             long firstResumed = firstOfSecondRun(events);
@@ -104,9 +104,9 @@ class JobResumeTest {
             List<JobEvent> events = fixture.awaitTerminal("handed", TIMEOUT);
             assertEquals(1, other.node().metrics().jobsResumed("snapshot"));
             List<Long> sequences = events.stream().map(JobEvent::sequence).toList();
-            assertEquals(LongStream.rangeClosed(0, STEPS).boxed().toList(), sequences,
+            assertEquals(LongStream.rangeClosed(0, STEPS + 1).boxed().toList(), sequences,
                     "every step computed once: no event repeated, none missing");
-            assertSameAsUninterrupted(fixture, deduplicated(events), (JobEvent.Done) events.get(STEPS));
+            assertSameAsUninterrupted(fixture, deduplicated(events), (JobEvent.Done) events.get(STEPS + 1));
         }
     }
 

@@ -59,9 +59,9 @@ class SamplerProcessFaultTest {
             for (String job : run.jobs) {
                 List<JobEvent> events = fixture.awaitTerminal(job, TIMEOUT);
                 Map<Long, JobEvent> stream = JobResumeTest.deduplicated(events);
-                assertEquals(LongStream.rangeClosed(0, 10L * STEPS_PER_LEVEL).boxed().toList(),
+                assertEquals(LongStream.rangeClosed(0, 10L * STEPS_PER_LEVEL + 1).boxed().toList(),
                         new ArrayList<>(stream.keySet()), job + ": one ordered stream, one terminal event");
-                assertInstanceOf(JobEvent.Done.class, stream.get(10L * STEPS_PER_LEVEL));
+                assertInstanceOf(JobEvent.Done.class, stream.get(10L * STEPS_PER_LEVEL + 1));
                 int second = secondRunIndex(events);
                 List<JobEvent> dead = second < 0 ? events.stream().filter(e -> e.at().toEpochMilli() < killed).toList()
                         : events.subList(0, second);
@@ -98,7 +98,7 @@ class SamplerProcessFaultTest {
             double recovery = 0;
             for (String job : run.jobs) {
                 List<JobEvent> events = fixture.awaitTerminal(job, TIMEOUT);
-                assertEquals(LongStream.rangeClosed(0, 10L * STEPS_PER_LEVEL).boxed().toList(),
+                assertEquals(LongStream.rangeClosed(0, 10L * STEPS_PER_LEVEL + 1).boxed().toList(),
                         events.stream().map(JobEvent::sequence).toList(),
                         job + ": no (level, step) computed twice, none missing");
                 assertInstanceOf(JobEvent.Done.class, events.get(events.size() - 1));
@@ -151,7 +151,7 @@ class SamplerProcessFaultTest {
                     "the partitions are shared by both workers");
             for (String job : jobs) {
                 List<JobEvent> events = fixture.awaitTerminal(job, TIMEOUT);
-                assertEquals(LongStream.rangeClosed(0, 10L * LONG_STEPS_PER_LEVEL).boxed().toList(),
+                assertEquals(LongStream.rangeClosed(0, 10L * LONG_STEPS_PER_LEVEL + 1).boxed().toList(),
                         events.stream().map(JobEvent::sequence).toList(),
                         job + ": never on two workers at once: no event repeated, none missing");
                 assertInstanceOf(JobEvent.Done.class, events.get(events.size() - 1));

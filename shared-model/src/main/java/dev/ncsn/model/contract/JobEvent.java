@@ -37,15 +37,8 @@ public sealed interface JobEvent {
     }
 
     /**
-     * A worker picked the job up and is about to run its first step: the first event of each run (a re-run after
-     * a worker failure starts with a {@code started} of its own).
-     *
-     * @param worker        the instance that runs the job
-     * @param levels        noise levels
-     * @param stepsPerLevel Langevin steps per level
-     * @param totalSteps    steps planned in all, including NCSNv2's final denoising step when asked for
-     * @param count         samples in the job
-     * @param evaluations   score-network evaluations planned: one per sample per step, count × totalSteps
+     * A worker picked the job up and is about to run its first step: the job's first event, sequence 0 (a re-run
+     * from the start repeats it; a job resumed from a snapshot continues its stream without one).
      */
     record Started(String jobId, long sequence, String worker, String modelVersion, int levels, int stepsPerLevel,
                    int totalSteps, int count, long evaluations, Instant at) implements JobEvent {
