@@ -141,7 +141,7 @@ class SamplerServiceTest {
     @Order(4)
     void malformedMessagesGoToTheDeadLetterTopic() {
         connect();
-        send(Topics.GENERATION_REQUESTS, "svc-bad", "{\"jobId\":\"svc-bad\",\"count\":-3}");
+        send(Topics.GENERATION_REQUESTS, "svc-bad", "{\"jobId\":\"svc-bad\",\"parameters\":{\"count\":-3}}");
         send(Topics.CONTROL, "garbage", "{\"cancel\":true}");
         send(Topics.GENERATION_REQUESTS, "svc-good", Contracts.encode(new GenerationRequest("svc-good", null,
                 SamplerFixture.params(1, 5, 1, 1), Instant.now())));
@@ -178,7 +178,7 @@ class SamplerServiceTest {
 
         send(Topics.GENERATION_REQUESTS, "svc-v2", Contracts.encode(new GenerationRequest("svc-v2", null,
                 SamplerFixture.params(1, 5, 1, 1), Instant.now())));
-        assertEquals("v2", ((JobEvent.Done) awaitTerminal("svc-v2").get(10)).modelVersion());
+        assertEquals("v2", ((JobEvent.Done) awaitTerminal("svc-v2").get(11)).modelVersion(), "after started and 10 frames");
     }
 
     @Test
