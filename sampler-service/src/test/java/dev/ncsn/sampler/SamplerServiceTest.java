@@ -140,7 +140,7 @@ class SamplerServiceTest {
     @Order(4)
     void malformedMessagesGoToTheDeadLetterTopic() {
         connect();
-        send(Topics.GENERATION_REQUESTS, "svc-bad", "{\"jobId\":\"svc-bad\",\"count\":-3}");
+        send(Topics.GENERATION_REQUESTS, "svc-bad", "{\"jobId\":\"svc-bad\",\"parameters\":{\"count\":-3}}");
         send(Topics.CONTROL, "garbage", "{\"cancel\":true}");
         send(Topics.GENERATION_REQUESTS, "svc-good", Contracts.encode(new GenerationRequest("svc-good", null,
                 SamplerFixture.params(1, 5, 1, 1), Instant.now())));
