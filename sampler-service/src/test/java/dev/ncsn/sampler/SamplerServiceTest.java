@@ -154,7 +154,7 @@ class SamplerServiceTest {
                 DeadLetter.class);
         assertEquals(Topics.CONTROL, control.topic());
         assertTrue(control.reason().contains("unknown field \"cancel\""), control.reason());
-        assertInstanceOf(JobEvent.Done.class, awaitTerminal("svc-good").get(10));
+        assertInstanceOf(JobEvent.Done.class, awaitTerminal("svc-good").get(11), "after started and 10 frames");
     }
 
     @Test
