@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -183,7 +184,9 @@ class WebPageTest {
         assertEquals("done", events.get(events.size() - 1).get("type"), events.toString());
         assertEquals(31, events.size());
         String job = (String) ((JavascriptExecutor) driver).executeScript("return window.ncsn.job;");
-        new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> d.findElements(
+        // The jobs table is re-rendered as the list refreshes: a cell found just before a refresh goes stale.
+        new WebDriverWait(driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+                .until(d -> d.findElements(
                 By.cssSelector("#jobs tr[data-job='" + job + "'] td")).stream()
                 .anyMatch(td -> td.getText().equals("inpainting")));
     }
