@@ -182,7 +182,9 @@ class WebPageTest {
         screenshot("page-inpaint-done.png");
         List<Map<String, Object>> events = events();
         assertEquals("done", events.get(events.size() - 1).get("type"), events.toString());
-        assertEquals(31, events.size());
+        // started, 10 levels × 3 steps of frames (frameEvery 1), done.
+        assertEquals(32, events.size());
+        assertEquals("started", events.get(0).get("type"), events.toString());
         String job = (String) ((JavascriptExecutor) driver).executeScript("return window.ncsn.job;");
         // The jobs table is re-rendered as the list refreshes: a cell found just before a refresh goes stale.
         new WebDriverWait(driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
