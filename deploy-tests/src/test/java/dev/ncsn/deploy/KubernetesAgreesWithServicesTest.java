@@ -150,7 +150,7 @@ class KubernetesAgreesWithServicesTest {
             assertEquals(maxInFlight, Integer.parseInt(m.path("lagThreshold").asString()), overlay
                     + ": lagThreshold is the jobs one worker runs at once (ncsn.sampler.max-in-flight-jobs)");
             // RequestConsumer reads a partition without a commit from its start; KEDA must count that lag too.
-            assertTrue(Repo.read("sampler-service/src/main/java/dev/ncsn/sampler/RequestConsumer.java")
+            assertTrue(Repo.read("sampler-service/src/main/java/dev/ncsn/sampler/kafka/RequestConsumer.java")
                     .contains("AUTO_OFFSET_RESET_CONFIG, \"earliest\""));
             assertEquals("earliest", m.path("offsetResetPolicy").asString(), overlay);
             if (m.has("bootstrapServersFromEnv")) {
