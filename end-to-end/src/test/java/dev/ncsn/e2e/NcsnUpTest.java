@@ -123,7 +123,10 @@ class NcsnUpTest {
             assertEquals(IntStream.range(0, events.size()).boxed().toList(), events.stream().map(Event::id).toList(),
                     "event ids are the sequence from 0 without gaps");
             Set<Integer> levels = new TreeSet<>();
-            for (Event frame : events.subList(0, events.size() - 1)) {
+            // A worker announces the job (started, sequence 0), then frames follow, then done.
+            assertEquals("started", events.get(0).type(), diagnostics.with("first event: " + events.get(0)));
+            assertEquals(SEED_VERSION, json.readTree(events.get(0).data()).get("modelVersion").asText());
+            for (Event frame : events.subList(1, events.size() - 1)) {
                 assertEquals("frame", frame.type());
                 JsonNode node = json.readTree(frame.data());
                 assertEquals(SEED_VERSION, node.get("modelVersion").asText());
