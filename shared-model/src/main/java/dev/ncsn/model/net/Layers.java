@@ -136,8 +136,19 @@ final class Layers {
                 throw new IllegalStateException("normalisation layer " + gamma.name + " expects " + channels
                         + " channels, got " + c);
             }
-            return normalizePlus(x, gamma.array.reshape(1, c, 1, 1), alpha.array.reshape(1, c, 1, 1),
-                    beta.array.reshape(1, c, 1, 1), pass);
+            return normalizePlus(x, perChannel(gamma, c, pass), perChannel(alpha, c, pass), perChannel(beta, c, pass),
+                    pass);
+        }
+
+        /**
+         * The parameter as a [1, C, 1, 1] view in the pass's scope. Why the scope: DJL attaches an op's result to
+         * its first operand's manager, so a view left in the weights' manager would make every γ·…, α·… of the pass
+         * outlive it, and under autograd keep the whole pass's graph alive (about 100 MB per training step).
+         */
+        private static NDArray perChannel(Param p, long c, Pass pass) {
+            NDArray view = p.array.reshape(1, c, 1, 1);
+            view.attach(pass.scope);
+            return view;
         }
     }
 

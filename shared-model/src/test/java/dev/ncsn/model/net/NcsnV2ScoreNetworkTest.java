@@ -144,6 +144,27 @@ class NcsnV2ScoreNetworkTest {
         }
     }
 
+    @Test
+    void aPassLeavesNothingInTheWeightsManagerWithOrWithoutGradients() {
+        // the weights' manager lives as long as the model; anything a pass leaves there is kept (with its autograd
+        // graph, during training) until the model is closed
+        try (NDManager weights = NDManager.newBaseManager();
+             TrainableScoreModel net = ScoreNetworks.create(SMALL, SCHEDULE, weights, 3)) {
+            int before = weights.getManagedArrays().size();
+            for (int step = 0; step < 3; step++) {
+                try (NDManager pass = NDManager.newBaseManager()) {
+                    NDArray x = pass.create(random(4 * 64, step), new Shape(4, 1, 8, 8));
+                    try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                        collector.backward(new DenoisingScoreMatching().loss(net, x, new SplittableRandom(step)));
+                    }
+                    net.scoreAtSigmas(x, pass.create(new float[] {0.5f, 1f, 2f, 3f})).close();
+                    net.score(x, pass.create(new int[] {0, 1, 2, 4})).close();
+                }
+            }
+            assertEquals(before, weights.getManagedArrays().size());
+        }
+    }
+
     private static float[] random(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] v = new float[n];
