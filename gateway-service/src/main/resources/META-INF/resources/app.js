@@ -238,6 +238,15 @@ async function watch(jobId, links) {
     setStatus('running');
     $('frame-version').textContent = 'version ' + s.modelVersion;
   });
+  source.addEventListener('restarted', (e) => {
+    // Another worker continued the job, but its snapshot's model version is gone: it starts again from step 0.
+    const r = JSON.parse(e.data);
+    window.ncsn.events.push({ type: 'restarted', id: Number(e.lastEventId) });
+    setStatus('running');
+    $('frame-version').textContent = 'version ' + r.modelVersion + ' (restarted: ' + r.previousVersion
+      + ' is gone from the store)';
+    $('progress').value = 0;
+  });
   source.addEventListener('frame', (e) => {
     const f = JSON.parse(e.data);
     window.ncsn.events.push({ type: 'frame', id: Number(e.lastEventId), level: f.level, step: f.step });

@@ -158,6 +158,46 @@ class JobRegistryTest {
     }
 
     @Test
+    void aRestartedJobSaysSoInItsStreamAndItsProgressStartsAgainOnTheLiveVersion() {
+        JobRegistry r = registry(1000, Long.MAX_VALUE);
+        r.onRequest(new JobRegistry.RequestInfo("j", "generation", "m", 4, 2, clock.instant(), "t", 0, 7));
+        List<StreamEvent> live = new ArrayList<>();
+        assertTrue(r.get("j").orElseThrow().subscribe(-1, live::add));
+        run("j", 8).forEach(r::onEvent);           // the first worker dies after sequence 7, its snapshot on v1
+        Instant t = Instant.parse("2026-11-22T03:01:00Z");
+        // The next owner cannot load v1 any more: it restarts on v2, numbered above anything the first run could send.
+        r.onEvent(new JobEvent.Restarted("j", 22, "sampler-9", "v2", "v1", 6, "v1 is gone", t));
+        Job.Snapshot s = r.get("j").orElseThrow().snapshot();
+        assertEquals(JobStatus.RUNNING, s.status());
+        assertEquals("v2", s.modelVersion());
+        assertEquals("sampler-9", s.worker());
+        assertEquals(0, s.completedSteps(), "progress starts again");
+        assertEquals(t, s.startedAt(), "and the rate is measured from the restart");
+        assertEquals("v1 is gone", s.restartReason());
+        JobEvent.Frame first = new JobEvent.Frame("j", 23, 1, 10, 1.0, 1, 2, 1, 20, "v2", "iVBORw0KGgo=", null,
+                t.plusSeconds(1));
+        r.onEvent(first);
+        assertEquals(1.0, r.get("j").orElseThrow().snapshot().stepsPerSecond(), 1e-9);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 22L, 23L), ids(live));
+        StreamEvent notice = live.get(8);
+        assertEquals("restarted", notice.name());
+        assertFalse(notice.terminal(), "the SSE stream goes on after it");
+        assertTrue(notice.data().contains("\"previousVersion\":\"v1\"") && notice.data().contains("\"reason\":\"v1 is gone\""),
+                notice.data());
+        assertEquals(notice.data(), EventData.of(new JobEvent.Restarted("j", 22, "sampler-9", "v2", "v1", 6,
+                "v1 is gone", t)).data());
+
+        List<StreamEvent> late = new ArrayList<>();
+        assertTrue(r.get("j").orElseThrow().subscribe(-1, late::add));
+        assertEquals(ids(live), ids(late), "a late subscriber gets the notice in its place, in sequence order");
+        List<StreamEvent> resumed = new ArrayList<>();
+        assertTrue(r.get("j").orElseThrow().subscribe(22, resumed::add));
+        assertEquals(List.of(23L), ids(resumed), "Last-Event-ID past the notice skips it");
+        r.onEvent(new JobEvent.Done("j", 43, "v2", "iVBORw0KGgo=", List.of("iVBORw0KGgo="), t.plusSeconds(9)));
+        assertEquals(JobStatus.DONE, r.get("j").orElseThrow().status());
+    }
+
+    @Test
     void aClientResumingOnAReplicaThatIsBehindGetsNothingTwice() {
         JobRegistry r = registry(1000, Long.MAX_VALUE);
         run("j", 7).forEach(r::onEvent);           // this replica has read up to sequence 6

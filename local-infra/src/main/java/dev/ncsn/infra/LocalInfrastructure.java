@@ -93,6 +93,11 @@ public final class LocalInfrastructure implements AutoCloseable {
     /** The JVM-wide instance ignores close(): its shutdown hook closes it. */
     private final boolean closeable;
     private boolean closed;
+    /** The broker of an embedded pair this handle started (null otherwise, or while stopped): it can restart. */
+    private EmbeddedKafka embeddedKafka;
+    /** Where a restarted broker keeps its log and listens: the stopped one's. */
+    private Path kafkaDataDir;
+    private int kafkaPort;
 
     LocalInfrastructure(Mode mode, String kafkaBootstrapServers, String s3Endpoint, String s3AccessKey,
             String s3SecretKey, List<AutoCloseable> resources, boolean closeable) {
@@ -156,8 +161,15 @@ public final class LocalInfrastructure implements AutoCloseable {
             }
             throw new IllegalStateException("embedded S3 did not start", cause);
         }
-        return new LocalInfrastructure(Mode.EMBEDDED, kafka.bootstrapServers(), store.endpoint(), accessKey,
-                secretKey, List.of(kafka, store), true);
+        LocalInfrastructure infra = new LocalInfrastructure(Mode.EMBEDDED, kafka.bootstrapServers(), store.endpoint(),
+                accessKey, secretKey, List.of(), true);
+        infra.embeddedKafka = kafka;
+        infra.kafkaDataDir = kafka.dataDir();
+        infra.kafkaPort = kafka.port();
+        // Closed in reverse order: S3 last, the broker (whichever instance runs then) before it.
+        infra.resources.add(store);
+        infra.resources.add(infra::stopKafkaIfRunning);
+        return infra;
     }
 
     /** Starts Kafka and MinIO containers (needs Docker and Testcontainers on the class path). */
@@ -202,6 +214,57 @@ public final class LocalInfrastructure implements AutoCloseable {
     /** Whether Testcontainers can reach a Docker engine; cheap when there is none (see {@link DockerProbe}). */
     public static boolean dockerAvailable() {
         return DockerProbe.available();
+    }
+
+    // ---------------------------------------------------------------------------------- a broker restart
+
+    /**
+     * Stops the broker of an embedded pair this handle started, cleanly (Kafka's controlled shutdown), keeping its
+     * log directory: clients see the broker gone until {@link #startKafka()}. For fault tests (a broker restart
+     * mid-job); the JVM-wide {@link #shared()} pair refuses, since other tests use it.
+     */
+    public synchronized void stopKafka() {
+        requireRestartable();
+        if (embeddedKafka == null) {
+            throw new IllegalStateException("the broker is stopped already");
+        }
+        embeddedKafka.close();
+        embeddedKafka = null;
+    }
+
+    /**
+     * Starts the stopped broker again on the same port and the same log directory: topics, records, committed offsets
+     * and producer state are as they were, and clients reconnect to the same bootstrap address. Returns once it
+     * accepts clients.
+     */
+    public synchronized void startKafka() {
+        requireRestartable();
+        if (embeddedKafka != null) {
+            throw new IllegalStateException("the broker is running");
+        }
+        if (closed) {
+            throw new IllegalStateException("this pair is closed");
+        }
+        embeddedKafka = EmbeddedKafka.start(kafkaDataDir, kafkaPort);
+    }
+
+    /** Whether the broker of this embedded pair is running (always true for a pair it cannot restart). */
+    public synchronized boolean kafkaRunning() {
+        return kafkaDataDir == null || embeddedKafka != null;
+    }
+
+    private void requireRestartable() {
+        if (kafkaDataDir == null) {
+            throw new IllegalStateException("only an embedded pair started by startEmbedded (not " + mode
+                    + (closeable ? "" : ", shared") + ") can stop and start its broker");
+        }
+    }
+
+    private synchronized void stopKafkaIfRunning() {
+        if (embeddedKafka != null) {
+            embeddedKafka.close();
+            embeddedKafka = null;
+        }
     }
 
     // ---------------------------------------------------------------------------------- using

@@ -34,7 +34,9 @@ import java.util.concurrent.CountDownLatch;
  * and, with {@code --env-file}, writes the services' environment variables
  * ({@code KAFKA_BOOTSTRAP_SERVERS=...}, {@code NCSN_S3_ENDPOINT=...}, ...) to that file, replaced
  * atomically and deleted again at shutdown. SIGTERM or SIGINT stops both servers cleanly (a
- * shutdown hook), printing {@code NCSN_INFRA_STOPPED}.
+ * shutdown hook), printing {@code NCSN_INFRA_STOPPED}. With {@code --only kafka} (or {@code s3}) it runs that server
+ * alone and prints only its lines: a broker that can be stopped and started again as its own process, on the same
+ * port and data directory, while the store stays up.
  */
 public final class LocalInfrastructureMain {
 
@@ -64,8 +66,23 @@ public final class LocalInfrastructureMain {
         }
 
         long start = System.nanoTime();
-        LocalInfrastructure infra = LocalInfrastructure.startEmbedded(options.dataDir, options.kafkaPort,
-                options.s3Port, options.accessKey, options.secretKey);
+        LocalInfrastructure infra = switch (options.only == null ? "" : options.only) {
+            case "kafka" -> {
+                EmbeddedKafka kafka = EmbeddedKafka.start(options.dataDir.resolve("kafka"), options.kafkaPort);
+                yield new LocalInfrastructure(LocalInfrastructure.Mode.EMBEDDED, kafka.bootstrapServers(), "",
+                        options.accessKey, options.secretKey, List.of(kafka), true);
+            }
+            case "s3" -> {
+                EmbeddedS3 s3 = EmbeddedS3.start(options.dataDir.resolve("s3"), options.s3Port, options.accessKey,
+                        options.secretKey);
+                yield new LocalInfrastructure(LocalInfrastructure.Mode.EMBEDDED, "", s3.endpoint(), options.accessKey,
+                        options.secretKey, List.of(s3), true);
+            }
+            default -> LocalInfrastructure.startEmbedded(options.dataDir, options.kafkaPort, options.s3Port,
+                    options.accessKey, options.secretKey);
+        };
+        boolean withKafka = !"s3".equals(options.only);
+        boolean withS3 = !"kafka".equals(options.only);
         CountDownLatch stopped = new CountDownLatch(1);
         PrintStream out = System.out;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -85,20 +102,30 @@ public final class LocalInfrastructureMain {
             }
         }, "ncsn-infra-main-shutdown"));
 
-        infra.createBucket(options.bucket);
-        for (TopicSpec topic : options.topics) {
-            infra.createTopic(topic);
+        if (withS3) {
+            infra.createBucket(options.bucket);
+        }
+        if (withKafka) {
+            for (TopicSpec topic : options.topics) {
+                infra.createTopic(topic);
+            }
         }
         if (options.envFile != null) {
-            writeEnvFile(options.envFile, infra.environment(options.bucket));
+            Map<String, String> env = new LinkedHashMap<>(infra.environment(options.bucket));
+            env.values().removeIf(String::isEmpty);
+            writeEnvFile(options.envFile, env);
         }
 
         Map<String, String> lines = new LinkedHashMap<>();
-        lines.put("KAFKA_BOOTSTRAP", infra.kafkaBootstrapServers());
-        lines.put("S3_ENDPOINT", infra.s3Endpoint());
-        lines.put("S3_ACCESS_KEY", infra.s3AccessKey());
-        lines.put("S3_SECRET_KEY", infra.s3SecretKey());
-        lines.put("S3_BUCKET", options.bucket);
+        if (withKafka) {
+            lines.put("KAFKA_BOOTSTRAP", infra.kafkaBootstrapServers());
+        }
+        if (withS3) {
+            lines.put("S3_ENDPOINT", infra.s3Endpoint());
+            lines.put("S3_ACCESS_KEY", infra.s3AccessKey());
+            lines.put("S3_SECRET_KEY", infra.s3SecretKey());
+            lines.put("S3_BUCKET", options.bucket);
+        }
         lines.forEach((k, v) -> out.println(k + "=" + v));
         out.println("NCSN_INFRA_READY");
         out.flush();
@@ -129,7 +156,7 @@ public final class LocalInfrastructureMain {
         static final String USAGE = """
                 usage: local-infra [--data DIR] [--kafka-port PORT] [--s3-port PORT]
                                    [--access-key KEY] [--secret-key KEY] [--bucket NAME]
-                                   [--topic NAME:PARTITIONS[:compact]]... [--env-file FILE]
+                                   [--topic NAME:PARTITIONS[:compact]]... [--env-file FILE] [--only kafka|s3]
                   --data DIR        data directory, kept across restarts (default %s)
                   --kafka-port N    Kafka client port on 127.0.0.1 (default: a free port)
                   --s3-port N       S3 port on 127.0.0.1 (default: a free port)
@@ -138,6 +165,7 @@ public final class LocalInfrastructureMain {
                   --bucket NAME     bucket to create if missing (default %s)
                   --topic SPEC      topic to create if missing, e.g. ncsn.frames:12 or ncsn.model-updates:1:compact
                   --env-file FILE   write the services' environment variables to FILE
+                  --only kafka|s3   run only one of the two (e.g. to restart the broker as its own process)
                 """.formatted(DEFAULT_DATA_DIR, LocalInfrastructure.DEFAULT_ACCESS_KEY,
                 LocalInfrastructure.DEFAULT_SECRET_KEY, LocalInfrastructure.DEFAULT_BUCKET);
 
@@ -149,6 +177,8 @@ public final class LocalInfrastructureMain {
         String bucket = LocalInfrastructure.DEFAULT_BUCKET;
         final List<TopicSpec> topics = new ArrayList<>();
         Path envFile;
+        /** null: both; "kafka" or "s3": only that server. */
+        String only;
         boolean help;
 
         static Options parse(String[] args) {
@@ -180,6 +210,12 @@ public final class LocalInfrastructureMain {
                     case "--bucket" -> o.bucket = value;
                     case "--topic" -> o.topics.add(TopicSpec.parse(value));
                     case "--env-file" -> o.envFile = Paths.get(value);
+                    case "--only" -> {
+                        if (!value.equals("kafka") && !value.equals("s3")) {
+                            throw new IllegalArgumentException("--only must be kafka or s3, not " + value);
+                        }
+                        o.only = value;
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + arg);
                 }
             }

@@ -47,6 +47,9 @@ class LocalInfrastructureMainTest {
         assertThrows(IllegalArgumentException.class, () -> LocalInfrastructureMain.Options.parse(new String[] {"--topic", "t:0"}));
         assertThrows(IllegalArgumentException.class, () -> LocalInfrastructureMain.Options.parse(new String[] {"--topic", "t:1:weird"}));
         assertThrows(IllegalArgumentException.class, () -> LocalInfrastructureMain.Options.parse(new String[] {"--data"}));
+        assertEquals("kafka", LocalInfrastructureMain.Options.parse(new String[] {"--only", "kafka"}).only);
+        assertEquals("s3", LocalInfrastructureMain.Options.parse(new String[] {"--only=s3"}).only);
+        assertThrows(IllegalArgumentException.class, () -> LocalInfrastructureMain.Options.parse(new String[] {"--only", "both"}));
     }
 
     @Test

@@ -2,6 +2,8 @@ package dev.ncsn.infra;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.minio.GetObjectArgs;
@@ -20,6 +22,8 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
@@ -93,5 +97,41 @@ class RestartTest {
                 assertArrayEquals(object, in.readAllBytes());
             }
         }
+    }
+
+    /**
+     * The broker alone restarts under clients that stay open, on the same port and log directory (a broker restart
+     * mid-job): a producer's records sent while it is down arrive once it is back, a consumer group continues after
+     * its committed offset, and S3 never went away.
+     */
+    @Test
+    void theBrokerRestartsOnTheSamePortAndDataUnderOpenClients(@TempDir Path dataDir) throws Exception {
+        try (LocalInfrastructure infra = LocalInfrastructure.startEmbedded(dataDir)) {
+            String bootstrap = infra.kafkaBootstrapServers();
+            infra.createTopic("it.broker-restart", 1, Map.of());
+            try (KafkaProducer<String, String> producer = KafkaTestSupport.producer(bootstrap);
+                    KafkaConsumer<String, String> consumer = KafkaTestSupport.consumer(bootstrap, "it-broker-restart")) {
+                consumer.subscribe(List.of("it.broker-restart"));
+                producer.send(new ProducerRecord<>("it.broker-restart", "a", "before")).get();
+                assertEquals(List.of("before"), KafkaTestSupport.pollFor(consumer, 1, Duration.ofSeconds(30)).stream()
+                        .map(ConsumerRecord::value).toList());
+                consumer.commitSync();
+
+                infra.stopKafka();
+                assertFalse(infra.kafkaRunning());
+                assertThrows(IllegalStateException.class, infra::stopKafka);
+                var whileDown = producer.send(new ProducerRecord<>("it.broker-restart", "b", "while down"));
+                infra.createBucket("it-broker-restart"); // S3 is untouched
+
+                infra.startKafka();
+                assertTrue(infra.kafkaRunning());
+                assertEquals(bootstrap, infra.kafkaBootstrapServers(), "the same address");
+                whileDown.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(List.of("while down"), KafkaTestSupport.pollFor(consumer, 1, Duration.ofSeconds(60))
+                        .stream().map(ConsumerRecord::value).toList(), "the group goes on after its committed offset");
+            }
+        }
+        assertThrows(IllegalStateException.class, () -> LocalInfrastructure.shared().stopKafka(),
+                "the JVM-wide pair is not restarted under other tests");
     }
 }

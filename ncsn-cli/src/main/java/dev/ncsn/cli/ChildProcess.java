@@ -65,6 +65,16 @@ final class ChildProcess {
         return status > 128 && status < 160 ? "killed by signal " + (status - 128) : "exit status " + status;
     }
 
+    /** SIGKILL: no shutdown hook runs (a crash, an OOM kill, a lost node). */
+    void kill() {
+        process.toHandle().destroyForcibly();
+    }
+
+    /** Waits for the process to end; returns whether it did within the timeout. */
+    boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** SIGTERM, without waiting. */
     void terminate() {
         process.toHandle().destroy();

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The project's command-line tool; `./ncsn` at the repository root runs it. Results on stdout, progress on stderr. */
 @Command(name = "ncsn", mixinStandardHelpOptions = true, version = "ncsn 0.1.0",
         description = "Trains and serves noise-conditional score networks (Song & Ermon, 2019).",
-        subcommands = {UpCommand.class, ToyCommand.class, ModelInfoCommand.class, BenchCommand.class, TrainCommand.class,
+        subcommands = {UpCommand.class, ChaosCommand.class, ToyCommand.class, ModelInfoCommand.class, BenchCommand.class, TrainCommand.class,
                 SampleCommand.class, ScheduleCommand.class, SeedCommand.class, EvaluateCommand.class,
                 TrainClassifierCommand.class, CalibrateQualityCommand.class, SamplersCommand.class, CommandLine.HelpCommand.class})
 public final class Ncsn implements Runnable {

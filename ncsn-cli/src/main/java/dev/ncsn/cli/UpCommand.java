@@ -184,14 +184,7 @@ final class UpCommand implements Callable<Integer> {
 
     /** The embedded pair as its own process; its ready lines give the addresses. */
     private Map<String, String> startInfrastructure(Path home, Path dataDir, Path logs) throws Exception {
-        Path module = home.resolve("local-infra");
-        Path classpathFile = module.resolve("target/standalone/classpath.txt");
-        if (!Files.isRegularFile(classpathFile)) {
-            throw new IllegalStateException("local-infra is not built (" + classpathFile + " is missing); ./ncsn up builds it");
-        }
-        String classpath = module.resolve("target/classes") + ":" + module.resolve("target/standalone/lib") + "/*:"
-                + Files.readString(classpathFile).trim();
-        List<String> command = new ArrayList<>(List.of(javaBin(), "-Xmx1g", "-cp", classpath,
+        List<String> command = new ArrayList<>(List.of(javaBin(), "-Xmx1g", "-cp", localInfraClasspath(home),
                 "dev.ncsn.infra.LocalInfrastructureMain", "--data", dataDir.resolve("infra").toString(),
                 "--access-key", s3AccessKey, "--secret-key", s3SecretKey, "--bucket", s3Bucket));
         for (TopicPlan.Topic topic : TopicPlan.standard().topics()) {
@@ -220,6 +213,17 @@ final class UpCommand implements Callable<Integer> {
         env.put("NCSN_S3_BUCKET", values.get("S3_BUCKET"));
         System.err.println("ncsn up: Kafka " + env.get("KAFKA_BOOTSTRAP_SERVERS") + ", S3 " + env.get("NCSN_S3_ENDPOINT"));
         return env;
+    }
+
+    /** The class path of local-infra's standalone pair ({@code dev.ncsn.infra.LocalInfrastructureMain}), as built. */
+    static String localInfraClasspath(Path home) throws IOException {
+        Path module = home.resolve("local-infra");
+        Path classpathFile = module.resolve("target/standalone/classpath.txt");
+        if (!Files.isRegularFile(classpathFile)) {
+            throw new IllegalStateException("local-infra is not built (" + classpathFile + " is missing); ./ncsn up builds it");
+        }
+        return module.resolve("target/classes") + ":" + module.resolve("target/standalone/lib") + "/*:"
+                + Files.readString(classpathFile).trim();
     }
 
     private Duration timeout() {
@@ -304,7 +308,7 @@ final class UpCommand implements Callable<Integer> {
         System.err.println("ncsn up: " + name + " is ready");
     }
 
-    private static String javaBin() {
+    static String javaBin() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }

@@ -35,6 +35,9 @@ public record JobView(
                 + "worker has started") Long queuePosition,
         @Schema(description = "a cancel was sent and its confirmation has not arrived yet") Boolean cancelRequested,
         @Schema(description = "why the job failed") String reason,
+        @Schema(description = "set when the job went back to step 0 on the live version because its snapshot's "
+                + "model version was gone from the store: why (a restarted event said so in the stream)")
+        String restartReason,
         Instant submittedAt,
         Instant updatedAt,
         Links links) {
@@ -72,7 +75,7 @@ public record JobView(
                 s.step(), s.stepsPerLevel(), s.sigma(), s.completedSteps(), s.totalSteps(), progress, s.worker(),
                 s.startedAt(), s.stepsPerSecond(), eta, doneAt,
                 s.status() == JobStatus.QUEUED ? queuePosition : null, pendingCancel ? Boolean.TRUE : null, s.reason(),
-                s.submittedAt(), s.updatedAt(),
+                s.restartReason(), s.submittedAt(), s.updatedAt(),
                 new Links(base, base + "/frames" + query, s.status() == JobStatus.DONE ? base + "/result.png" + query : null,
                         s.status().terminal() ? null : base));
     }

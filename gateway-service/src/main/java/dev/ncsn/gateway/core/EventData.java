@@ -24,6 +24,11 @@ public final class EventData {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Restarted(String jobId, long sequence, String worker, String modelVersion, String previousVersion,
+                            int previousCompletedSteps, String reason, Instant at) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Done(String jobId, long sequence, String modelVersion, int count, String image, String result, Instant at) {
     }
 
@@ -44,6 +49,11 @@ public final class EventData {
             return new StreamEvent(f.sequence(), "frame", f.level(), Json.write(new Frame(f.jobId(), f.sequence(),
                     f.level(), f.levels(), f.sigma(), f.step(), f.stepsPerLevel(), f.completedSteps(), f.totalSteps(),
                     f.modelVersion(), dataUrl(f.image()), dataUrl(f.denoised()), f.at())));
+        }
+        if (event instanceof JobEvent.Restarted r) {
+            return new StreamEvent(r.sequence(), "restarted", 0, Json.write(new Restarted(r.jobId(), r.sequence(),
+                    r.worker(), r.modelVersion(), r.previousVersion(), r.previousCompletedSteps(), r.reason(),
+                    r.at())));
         }
         if (event instanceof JobEvent.Done d) {
             return new StreamEvent(d.sequence(), "done", 0, Json.write(new Done(d.jobId(), d.sequence(),

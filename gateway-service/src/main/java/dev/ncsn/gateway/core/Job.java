@@ -30,7 +30,7 @@ public final class Job {
                     Integer totalSteps, String modelVersion, String reason, boolean cancelRequested,
                     Instant submittedAt, Instant updatedAt, String requestTopic, int requestPartition,
                     long requestOffset, long lastSequence, int bufferedFrames, String worker, Instant startedAt,
-                    Instant progressAt) {
+                    Instant progressAt, String restartReason) {
 
         /**
          * Langevin steps per second of this job, measured on the worker's clock from {@code started} to the latest
@@ -83,6 +83,9 @@ public final class Job {
     private Instant startedAt;
     private Instant progressAt;
     private StreamEvent startedEvent;
+    /** The latest {@code restarted} event (the job went back to step 0 on another version), and why. */
+    private StreamEvent restartedEvent;
+    private String restartReason;
 
     private final ArrayDeque<StreamEvent> frames = new ArrayDeque<>();
     private StreamEvent terminal;
@@ -103,7 +106,8 @@ public final class Job {
     public synchronized Snapshot snapshot() {
         return new Snapshot(id, kind, model, count, stepsPerLevel, status, level, levels, step, sigma, completedSteps,
                 totalSteps, modelVersion, reason, cancelRequested, submittedAt, updatedAt, requestTopic,
-                requestPartition, requestOffset, lastSequence, frames.size(), worker, startedAt, progressAt);
+                requestPartition, requestOffset, lastSequence, frames.size(), worker, startedAt, progressAt,
+                restartReason);
     }
 
     public synchronized JobStatus status() {
@@ -187,6 +191,23 @@ public final class Job {
             progressAt = s.at();
             startedEvent = out;
             bytes += out.bytes();
+        } else if (event instanceof JobEvent.Restarted r) {
+            // The job starts again from step 0 on the live version: progress, version and rate start again too.
+            status = JobStatus.RUNNING;
+            worker = r.worker();
+            modelVersion = r.modelVersion();
+            completedSteps = 0;
+            level = null;
+            step = null;
+            sigma = null;
+            startedAt = r.at();
+            progressAt = r.at();
+            restartReason = r.reason();
+            if (restartedEvent != null) {
+                bytes -= restartedEvent.bytes();
+            }
+            restartedEvent = out;
+            bytes += out.bytes();
         } else if (event instanceof JobEvent.Frame f) {
             status = JobStatus.RUNNING;
             progressAt = f.at();
@@ -240,10 +261,7 @@ public final class Job {
      * did not have it, was the last one offered. Returns false when the listener was not registered.
      */
     public synchronized boolean subscribe(long afterSequence, Listener listener) {
-        if (startedEvent != null && startedEvent.id() > afterSequence && !listener.offer(startedEvent)) {
-            return false;
-        }
-        for (StreamEvent e : frames) {
+        for (StreamEvent e : buffered()) {
             if (e.id() > afterSequence && !listener.offer(e)) {
                 return false;
             }
@@ -256,6 +274,23 @@ public final class Job {
         }
         listeners.add(new After(afterSequence, listener));
         return true;
+    }
+
+    /** The buffered events in sequence order: {@code started}, the frames, and a {@code restarted} where it came. */
+    private List<StreamEvent> buffered() {
+        List<StreamEvent> out = new ArrayList<>(frames.size() + 2);
+        if (startedEvent != null) {
+            out.add(startedEvent);
+        }
+        out.addAll(frames);
+        if (restartedEvent != null) {
+            int at = 0;
+            while (at < out.size() && out.get(at).id() < restartedEvent.id()) {
+                at++;
+            }
+            out.add(at, restartedEvent);
+        }
+        return out;
     }
 
     public synchronized void unsubscribe(Listener listener) {

@@ -20,9 +20,21 @@ import java.util.Objects;
  * @param handOver     whether it was written at a graceful stop (nothing was computed after it)
  * @param worker       the instance that wrote it
  * @param takenAt      when
+ * @param restartSequence a sequence number that no event of this run can reach (its next one plus one per update
+ *                     left in its plan, plus the terminal event), or -1 when unknown (older snapshots): a restart from
+ *                     step 0 on another version numbers its events from here, so that consumers which drop events
+ *                     already seen cannot mistake them for events of this run that a dead worker sent after the
+ *                     snapshot
  */
 public record JobSnapshot(String jobId, String model, String modelVersion, long nextSequence, String requestTopic,
-                          String request, JobState chain, boolean handOver, String worker, Instant takenAt) {
+                          String request, JobState chain, boolean handOver, String worker, Instant takenAt,
+                          long restartSequence) {
+
+    /** Without a restart sequence (unknown). */
+    public JobSnapshot(String jobId, String model, String modelVersion, long nextSequence, String requestTopic,
+                       String request, JobState chain, boolean handOver, String worker, Instant takenAt) {
+        this(jobId, model, modelVersion, nextSequence, requestTopic, request, chain, handOver, worker, takenAt, -1);
+    }
 
     public JobSnapshot {
         Objects.requireNonNull(jobId, "jobId");
@@ -36,6 +48,19 @@ public record JobSnapshot(String jobId, String model, String modelVersion, long 
         if (nextSequence < 0) {
             throw new IllegalArgumentException("nextSequence must not be negative, got " + nextSequence);
         }
+        if (restartSequence >= 0 && restartSequence <= nextSequence) {
+            throw new IllegalArgumentException("restartSequence " + restartSequence + " must be above nextSequence "
+                    + nextSequence);
+        }
+    }
+
+    /**
+     * Where a restart from step 0 numbers its events: {@link #restartSequence} when known, else above anything a run
+     * of the contract's largest plan could have reached from {@link #nextSequence}.
+     */
+    public long firstSequenceOfARestart() {
+        return restartSequence >= 0 ? restartSequence
+                : nextSequence + dev.ncsn.model.contract.SamplingParameters.MAX_SAMPLE_EVALUATIONS + 1L;
     }
 
     /** Whether this snapshot is of that request record (same job id, same bytes). */

@@ -18,7 +18,8 @@ import java.util.zip.CRC32C;
  *   4 bytes   format version (1), big-endian
  *   4 bytes   header length h
  *   h bytes   header, UTF-8 JSON: jobId, model, modelVersion, nextSequence, requestTopic, request, handOver,
- *             worker, takenAt, randomDraws, phase, stepInPhase, completedSteps, denoising, values, inpainting
+ *             worker, takenAt, randomDraws, completedEvaluations, knownSigma, values, inpainting, saved, and
+ *             (optional, absent in older snapshots) restartSequence
  *   4·values  x, IEEE 754 float32, little-endian
  *   4·values  the level's noisy observation (only when inpainting is true)
  *   4 bytes   CRC-32C of everything before, big-endian
@@ -37,7 +38,8 @@ public final class JobSnapshotCodec {
     /** The JSON header (every field but the float arrays). */
     record Header(String jobId, String model, String modelVersion, long nextSequence, String requestTopic,
                   String request, boolean handOver, String worker, Instant takenAt, long randomDraws,
-                  int completedEvaluations, Double knownSigma, int values, boolean inpainting, boolean saved) {
+                  int completedEvaluations, Double knownSigma, int values, boolean inpainting, boolean saved,
+                  Long restartSequence) {
     }
 
     public static byte[] encode(JobSnapshot s) {
@@ -47,7 +49,8 @@ public final class JobSnapshotCodec {
             header = Contracts.json().writeValueAsBytes(new Header(s.jobId(), s.model(), s.modelVersion(),
                     s.nextSequence(), s.requestTopic(), s.request(), s.handOver(), s.worker(), s.takenAt(),
                     c.randomDraws(), c.completedEvaluations(), Double.isNaN(c.knownSigma()) ? null : c.knownSigma(),
-                    c.x().length, c.knownNoisy() != null, c.saved() != null));
+                    c.x().length, c.knownNoisy() != null, c.saved() != null,
+                    s.restartSequence() < 0 ? null : s.restartSequence()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the snapshot header of " + s.jobId(), e);
         }
@@ -118,6 +121,7 @@ public final class JobSnapshotCodec {
         JobState chain = new JobState(x, known, h.knownSigma() == null ? Double.NaN : h.knownSigma(),
                 h.randomDraws(), h.completedEvaluations(), saved);
         return new JobSnapshot(h.jobId(), h.model(), h.modelVersion(), h.nextSequence(), h.requestTopic(),
-                h.request(), chain, h.handOver(), h.worker(), h.takenAt());
+                h.request(), chain, h.handOver(), h.worker(), h.takenAt(),
+                h.restartSequence() == null ? -1 : h.restartSequence());
     }
 }

@@ -84,7 +84,10 @@ public final class JobTraces {
         return spans.size();
     }
 
-    /** A sink that publishes each event with its job's span current, and marks {@code started} on the span. */
+    /**
+     * A sink that publishes each event with its job's span current, and marks {@code started} (and a
+     * {@code restarted}) on the span.
+     */
     public JobEventSink wrap(JobEventSink sink) {
         return event -> {
             Entry e = spans.get(event.jobId());
@@ -95,6 +98,10 @@ public final class JobTraces {
                 e.span().addEvent("started").setAttribute("ncsn.model.version", s.modelVersion())
                         .setAttribute("ncsn.total_steps", (long) s.totalSteps())
                         .setAttribute("ncsn.count", (long) s.count());
+            } else if (event instanceof JobEvent.Restarted r) {
+                e.span().addEvent("restarted").setAttribute("ncsn.model.version", r.modelVersion())
+                        .setAttribute("ncsn.previous_version", r.previousVersion())
+                        .setAttribute("ncsn.previous_completed_steps", (long) r.previousCompletedSteps());
             }
             try (Scope ignored = Context.root().with(e.span()).makeCurrent()) {
                 return sink.publish(event);

@@ -27,10 +27,17 @@ import java.util.concurrent.TimeUnit;
  * serving, and the swap is a single reference update. A version that fails is reported (log, metric,
  * {@link #lastFailure()}) and remembered, so the periodic reconcile does not retry it every interval; a new
  * model-update event naming it tries it once more.
+ *
+ * <p>A store that cannot be reached is not the version's fault: a load (or a pointer read) that fails because the
+ * store is unreachable or a connection dropped rejects nothing; the old version keeps serving and the same reconcile
+ * is retried with back-off ({@value #FIRST_RETRY_MILLIS} ms, doubling up to {@value #MAX_RETRY_MILLIS} ms) until the
+ * store answers, so a reload asked for during an outage happens right after it without waiting for another event.
  */
 public final class ModelReloader implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ModelReloader.class);
+    static final long FIRST_RETRY_MILLIS = 1_000;
+    static final long MAX_RETRY_MILLIS = 30_000;
 
     /** What one reconcile did. */
     public enum Status { LOADED, UNCHANGED, NO_POINTER, SKIPPED_REJECTED, REJECTED, NOT_SERVED, STORE_UNREACHABLE }
@@ -50,6 +57,10 @@ public final class ModelReloader implements AutoCloseable {
     private final Duration interval;
     private final ScheduledExecutorService thread;
     private final Set<String> rejected = ConcurrentHashMap.newKeySet();
+    /** Per model: failed attempts in a row because the store was unreachable (reloader thread only). */
+    private final java.util.Map<String, Integer> unreachable = new java.util.HashMap<>();
+    /** Models with a retry scheduled (reloader thread only). */
+    private final Set<String> retrying = new java.util.HashSet<>();
     private volatile Failure lastFailure;
 
     public ModelReloader(ServedModels models, ModelStore store, ModelLoader loader, SamplerMetrics metrics,
@@ -131,7 +142,9 @@ public final class ModelReloader implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             if (hintedVersion == null) {
-                LOG.warnf("cannot read the live pointer of %s: %s", model, e.getMessage());
+                long delay = retryLater(model, null, explicit);
+                LOG.warnf("cannot read the live pointer of %s (%s); still serving %s, trying again in %d ms", model,
+                        e.getMessage(), slot.version() == null ? "nothing" : slot.version(), delay);
                 return new Result(model, null, Status.STORE_UNREACHABLE, e.getMessage());
             }
             LOG.warnf("cannot read the live pointer of %s (%s); trying the version the event names, %s", model,
@@ -142,6 +155,7 @@ public final class ModelReloader implements AutoCloseable {
             return new Result(model, null, Status.NO_POINTER, "no live pointer at " + ModelStore.pointerKey(model));
         }
         if (target.equals(slot.version())) {
+            unreachable.remove(model);
             return new Result(model, target, Status.UNCHANGED, null);
         }
         String key = model + "/" + target;
@@ -153,8 +167,16 @@ public final class ModelReloader implements AutoCloseable {
         try {
             next = loader.load(model, target);
         } catch (RuntimeException e) {
-            rejected.add(key);
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (StoreFailures.unreachable(e)) {
+                long delay = retryLater(model, target, explicit);
+                LOG.warnf("cannot load version %s of %s now, the store is unreachable (%s); still serving %s, "
+                        + "trying again in %d ms", target, model, reason,
+                        slot.version() == null ? "nothing" : slot.version(), delay);
+                return new Result(model, target, Status.STORE_UNREACHABLE, reason);
+            }
+            unreachable.remove(model);
+            rejected.add(key);
             lastFailure = new Failure(model, target, reason, Instant.now());
             metrics.reloadFailed(model);
             LOG.errorf("rejected version %s of %s, still serving %s: %s", target, model,
@@ -162,6 +184,7 @@ public final class ModelReloader implements AutoCloseable {
             return new Result(model, target, Status.REJECTED, reason);
         }
         rejected.remove(key);
+        unreachable.remove(model);
         ServedModel previous = slot.install(next);
         metrics.modelInstalled(next);
         LOG.infof("now serving %s/%s (%s, step %d) on %s, loaded in %d ms%s", model, target,
@@ -169,6 +192,30 @@ public final class ModelReloader implements AutoCloseable {
                 (System.nanoTime() - start) / 1_000_000,
                 previous == null ? "" : "; " + previous.version() + " closes when its last job ends");
         return new Result(model, target, Status.LOADED, null);
+    }
+
+    /**
+     * Schedules the same reconcile again after a back-off that doubles with each unreachable attempt in a row; at
+     * most one retry per model is pending. Returns the delay. Reloader thread only.
+     */
+    private long retryLater(String model, String hintedVersion, boolean explicit) {
+        int attempts = unreachable.merge(model, 1, Integer::sum);
+        long delay = Math.min(MAX_RETRY_MILLIS, FIRST_RETRY_MILLIS << Math.min(attempts - 1, 16));
+        if (retrying.add(model)) {
+            try {
+                thread.schedule(() -> {
+                    retrying.remove(model);
+                    try {
+                        reconcile(model, hintedVersion, explicit);
+                    } catch (RuntimeException e) {
+                        LOG.errorf(e, "retried reconcile of %s failed", model);
+                    }
+                }, delay, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                retrying.remove(model); // closing
+            }
+        }
+        return delay;
     }
 
     @Override

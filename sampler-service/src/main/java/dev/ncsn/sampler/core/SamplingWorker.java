@@ -159,7 +159,24 @@ public final class SamplingWorker implements AutoCloseable {
      */
     public void submit(JobRequest request, ServedModel.Lease lease, JobRequest.Prepared prepared,
                        Completion completion, JobState resumeFrom, long firstSequence) {
+        submit(request, lease, prepared, completion, resumeFrom, firstSequence, null);
+    }
+
+    /**
+     * Why a job taken over from another worker starts again from step 0 instead of where it stopped: its snapshot's
+     * version is gone. The job's first event is then a {@code restarted} event saying so.
+     */
+    public record Restart(String previousVersion, int previousCompletedSteps, String reason) {
+    }
+
+    /**
+     * As above; with {@code restart}, the job (started afresh, numbered from {@code firstSequence}) first publishes
+     * a {@code restarted} event.
+     */
+    public void submit(JobRequest request, ServedModel.Lease lease, JobRequest.Prepared prepared,
+                       Completion completion, JobState resumeFrom, long firstSequence, Restart restart) {
         RunningJob job = new RunningJob(request, lease, prepared, completion);
+        job.restart = restart;
         if (resumeFrom != null) {
             job.chain.restore(resumeFrom);
             job.snapshotted = true;
@@ -379,6 +396,14 @@ public final class SamplingWorker implements AutoCloseable {
 
     /** Publishes the job's {@code started} event; like a frame, a lost one is not worth failing the job for. */
     private void announce(RunningJob job) {
+        if (job.restart != null && !job.chain.cancelRequested()) {
+            // Its stream so far is of another version's run: say why it goes back to step 0 (a started here would
+            // take sequence 0, which the stream has).
+            job.publishPreview(new JobEvent.Restarted(job.request.jobId(), job.sequence++, instanceId,
+                    job.lease.model().version(), job.restart.previousVersion(), job.restart.previousCompletedSteps(),
+                    job.restart.reason(), Instant.now()));
+            return;
+        }
         if (job.chain.cancelRequested() || job.sequence > 0) {
             // A job resumed from a snapshot (or numbered on after one) continues its stream: a started here
             // would take the sequence number of an event the stream already has.
@@ -454,9 +479,11 @@ public final class SamplingWorker implements AutoCloseable {
         }
         long start = System.nanoTime();
         JobState state = job.chain.checkpoint();
+        // At most one event per update left in the plan, then the terminal one: no event of this run reaches it.
+        long restartSequence = job.sequence + Math.max(0, job.chain.plan().size() - state.completedEvaluations()) + 1;
         JobSnapshot snapshot = new JobSnapshot(job.request.jobId(), job.request.model(), job.lease.model().version(),
                 job.sequence, job.request.position().topic(), job.request.rawValue(), state, handOver, instanceId,
-                Instant.now());
+                Instant.now(), restartSequence);
         metrics.snapshotCaptured(System.nanoTime() - start);
         snapshots.submit(snapshot);
         job.snapshotted = true;
@@ -576,6 +603,8 @@ public final class SamplingWorker implements AutoCloseable {
         long lastSnapshot = System.nanoTime();
         /** Whether a snapshot of the job may exist (written or resumed from): it is removed when the job ends. */
         boolean snapshotted;
+        /** Set when the job restarts from step 0 on another version than its snapshot's. */
+        Restart restart;
 
         RunningJob(JobRequest request, ServedModel.Lease lease, JobRequest.Prepared prepared, Completion completion) {
             this.request = request;

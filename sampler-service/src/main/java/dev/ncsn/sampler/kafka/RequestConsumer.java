@@ -335,8 +335,15 @@ public final class RequestConsumer implements AutoCloseable {
             JobSnapshot snapshot = snapshotOf(request);
             ServedModel.Lease lease = null;
             boolean restart = false;
+            String versionFailure = null;
             if (snapshot != null && !snapshot.modelVersion().equals(slot.version())) {
-                lease = versionOf(snapshot);
+                try {
+                    lease = versionOf(snapshot);
+                } catch (RuntimeException e) {
+                    versionFailure = e.getMessage() == null ? e.toString() : e.getMessage();
+                    LOG.warnf("cannot load version %s of %s for job %s: %s", snapshot.modelVersion(), snapshot.model(),
+                            snapshot.jobId(), versionFailure);
+                }
                 restart = lease == null;
             }
             if (lease == null) {
@@ -360,10 +367,10 @@ public final class RequestConsumer implements AutoCloseable {
             }
             if (snapshot != null) {
                 if (restart) {
-                    LOG.warnf("job %s: version %s of its snapshot (step %d) is gone from the store; it starts again "
+                    LOG.warnf("job %s: version %s of its snapshot (step %d) cannot be loaded; it starts again "
                                     + "on the live version %s, its events numbered on from %d", request.jobId(),
                             snapshot.modelVersion(), snapshot.chain().completedEvaluations(), lease.model().version(),
-                            snapshot.nextSequence());
+                            snapshot.firstSequenceOfARestart());
                     metrics.jobResumed("restart", snapshot.chain().completedEvaluations());
                 } else {
                     LOG.infof("job %s resumes at step %d on %s from the snapshot %s wrote at %s%s", request.jobId(),
@@ -371,8 +378,13 @@ public final class RequestConsumer implements AutoCloseable {
                             snapshot.handOver() ? " when it stopped" : "");
                     metrics.jobResumed("snapshot", 0);
                 }
-                worker.submit(request, lease, prepared, this::jobFinished,
-                        restart ? null : snapshot.chain(), snapshot.nextSequence());
+                SamplingWorker.Restart notice = !restart ? null : new SamplingWorker.Restart(snapshot.modelVersion(),
+                        snapshot.chain().completedEvaluations(), "the job had reached step "
+                        + snapshot.chain().completedEvaluations() + " on version " + snapshot.modelVersion() + " of "
+                        + request.model() + ", which cannot be loaded any more (" + versionFailure
+                        + "); it starts again from step 0 on the live version " + lease.model().version());
+                worker.submit(request, lease, prepared, this::jobFinished, restart ? null : snapshot.chain(),
+                        restart ? snapshot.firstSequenceOfARestart() : snapshot.nextSequence(), notice);
                 continue;
             }
             worker.submit(request, lease, prepared, this::jobFinished);
@@ -398,18 +410,15 @@ public final class RequestConsumer implements AutoCloseable {
         }
     }
 
-    /** A lease on the snapshot's version when it is not live here: loaded for that job; null when it is gone. */
+    /**
+     * A lease on the snapshot's version when it is not live here, loaded for that job; throws when it cannot be loaded
+     * (gone from the store, or the store unreachable).
+     */
     private ServedModel.Lease versionOf(JobSnapshot snapshot) {
         if (loader == null) {
-            return null;
+            throw new IllegalStateException("this worker loads no other versions");
         }
-        try {
-            return loader.loadForOneJob(snapshot.model(), snapshot.modelVersion());
-        } catch (RuntimeException e) {
-            LOG.warnf("cannot load version %s of %s for job %s: %s", snapshot.modelVersion(), snapshot.model(),
-                    snapshot.jobId(), e.getMessage());
-            return null;
-        }
+        return loader.loadForOneJob(snapshot.model(), snapshot.modelVersion());
     }
 
     /** A request that cannot be served: failed event (when there is a job id) and dead letter, then committed. */

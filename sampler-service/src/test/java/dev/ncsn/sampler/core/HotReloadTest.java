@@ -118,7 +118,19 @@ public class HotReloadTest {
         ModelReloader.Result nan = reloader.onUpdate(update("v4-nan")).get(60, TimeUnit.SECONDS);
         assertEquals(ModelReloader.Status.REJECTED, nan.status());
         assertTrue(nan.detail().contains("non-finite"), nan.detail());
-        assertEquals(3, worker.node().metrics().reloadFailures(fixture.model), 1e-9);
+
+        // What a trainer killed while publishing leaves: parameters and extras, no manifest (written last). Even a
+        // pointer forged to name it (the trainer writes the pointer only after the manifest) loads nothing.
+        TestModels.putVersion(fixture.store, fixture.model, "v4-half", 4);
+        fixture.store.remove(ModelStore.versionPrefix(fixture.model, "v4-half")
+                + dev.ncsn.model.checkpoint.Checkpoint.MANIFEST_FILE);
+        fixture.store.put(ModelStore.pointerKey(fixture.model), Contracts.encode(new dev.ncsn.model.store.LivePointer(
+                fixture.model, "v4-half", ModelStore.versionPrefix(fixture.model, "v4-half"), 4, Map.of(),
+                Instant.now())).getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/json");
+        ModelReloader.Result half = reloader.onUpdate(update("v4-half")).get(60, TimeUnit.SECONDS);
+        assertEquals(ModelReloader.Status.REJECTED, half.status());
+        assertTrue(half.detail().contains("does not exist (no manifest)"), half.detail());
+        assertEquals(4, worker.node().metrics().reloadFailures(fixture.model), 1e-9);
 
         fixture.generate("still-served", params(1, 4, 2, 2));
         List<JobEvent> events = fixture.awaitTerminal("still-served", TIMEOUT);

@@ -110,6 +110,82 @@ class JobResumeTest {
         }
     }
 
+    /**
+     * The job's worker dies after a snapshot on v1; meanwhile v2 became live and v1 was deleted. The next owner cannot
+     * continue on v1: it restarts the job from step 0 on v2 and says so with a {@code restarted} event, numbered above
+     * anything the dead run could have sent, so consumers that drop seen sequences do not drop it; the result is a run
+     * of v2 with the job's seed.
+     */
+    @Test
+    void aJobWhoseSnapshotVersionIsGoneRestartsOnTheLiveVersionAndSaysSo(LocalInfrastructure infra) throws Exception {
+        try (SamplerFixture fixture = new SamplerFixture(infra, 1)) {
+            fixture.publish("v1", 1);
+            Pair pair = pair(fixture);
+            AtomicReference<SamplerFixture.TestNode> owner = new AtomicReference<>();
+            CountDownLatch midJob = new CountDownLatch(1);
+            CountDownLatch crashing = new CountDownLatch(1);
+            for (SamplerFixture.TestNode node : List.of(pair.a, pair.b)) {
+                node.sinks().hook(e -> {
+                    if (!e.jobId().equals("orphan") || !(e instanceof JobEvent.Frame)) {
+                        return;
+                    }
+                    owner.compareAndSet(null, node);
+                    pause(15);
+                    if (e.sequence() == 30 && owner.get() == node && midJob.getCount() > 0) {
+                        midJob.countDown();
+                        await(crashing);
+                    }
+                });
+            }
+            fixture.generate("orphan", params(2, 77, 5, 1));
+            assertTrue(midJob.await(60, TimeUnit.SECONDS), "the job reached step 31");
+            SamplerFixture.TestNode dying = owner.get();
+            SamplerFixture.TestNode other = dying == pair.a ? pair.b : pair.a;
+            HotReloadTest.awaitTrue(() -> dying.node().metrics().snapshotsWritten() >= 1, "a snapshot is stored");
+            // The trainer moves on and retention deletes v1 while the job's worker is down.
+            TestModels.putVersion(fixture.store, fixture.model, "v2", 2);
+            TestModels.setLive(fixture.store, fixture.model, "v2");
+            assertEquals(ModelReloader.Status.LOADED,
+                    other.node().reloader().reconcileNow(fixture.model).get(60, TimeUnit.SECONDS).status());
+            fixture.store.deleteVersion(fixture.model, "v1");
+            crashing.countDown();
+            dying.node().crash();
+
+            List<JobEvent> events = fixture.awaitTerminal("orphan", TIMEOUT);
+            assertEquals(1, other.node().metrics().jobsResumed("restart"));
+            List<JobEvent.Restarted> notices = events.stream().filter(e -> e instanceof JobEvent.Restarted)
+                    .map(e -> (JobEvent.Restarted) e).toList();
+            assertEquals(1, notices.size(), "one restarted event: " + events);
+            JobEvent.Restarted notice = notices.get(0);
+            assertEquals("v2", notice.modelVersion());
+            assertEquals("v1", notice.previousVersion());
+            assertTrue(notice.previousCompletedSteps() > 0 && notice.previousCompletedSteps() <= 31,
+                    "the snapshot's step: " + notice.previousCompletedSteps());
+            assertTrue(notice.reason().contains("v1") && notice.reason().contains("v2"), notice.reason());
+            long deadRunMax = events.stream().filter(e -> e.at().isBefore(notice.at())).mapToLong(JobEvent::sequence)
+                    .max().orElseThrow();
+            assertTrue(notice.sequence() > deadRunMax, "numbered above the dead run's " + deadRunMax);
+
+            // What a consumer that drops seen sequences keeps: the dead run's events, the notice, the new run.
+            Map<Long, JobEvent> stream = deduplicated(events);
+            assertSame(notice, stream.get(notice.sequence()), "the notice is not taken for a duplicate");
+            List<JobEvent> after = stream.values().stream().filter(e -> e.sequence() > notice.sequence()).toList();
+            assertEquals(STEPS + 1, after.size(), "a whole run after the notice: 50 frames and done");
+            assertEquals(LongStream.rangeClosed(notice.sequence() + 1, notice.sequence() + STEPS + 1).boxed().toList(),
+                    after.stream().map(JobEvent::sequence).toList(), "gapless after the notice");
+            JobEvent.Frame first = assertInstanceOf(JobEvent.Frame.class, after.get(0));
+            assertEquals(1, first.completedSteps(), "from step 0 again");
+            assertTrue(after.stream().filter(e -> e instanceof JobEvent.Frame)
+                    .allMatch(e -> "v2".equals(((JobEvent.Frame) e).modelVersion())));
+            JobEvent.Done done = assertInstanceOf(JobEvent.Done.class, after.get(after.size() - 1));
+            assertEquals("v2", done.modelVersion());
+            fixture.generate("orphan-reference", params(2, 77, 5, 1)); // v2 is live: the run the job became
+            List<JobEvent> reference = fixture.awaitTerminal("orphan-reference", TIMEOUT);
+            assertEquals(((JobEvent.Done) reference.get(reference.size() - 1)).images(), done.images(),
+                    "the result of a run of the job's seed on the live version");
+        }
+    }
+
     /** The same seed and parameters, uninterrupted, give the same frames and the same final images. */
     private static void assertSameAsUninterrupted(SamplerFixture fixture, Map<Long, JobEvent> stream,
                                                   JobEvent.Done done) {

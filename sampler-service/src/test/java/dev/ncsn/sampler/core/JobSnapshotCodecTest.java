@@ -22,7 +22,7 @@ class JobSnapshotCodecTest {
         x[7] = -0.0f;
         return new JobSnapshot("job-ü 1", "m", "v1", 37, "t.ncsn.generation-requests", "{\"jobId\":\"job-ü 1\"}",
                 new JobState(x, known, 0.25, 123_456_789L, 34, x.clone()), true, "worker-a",
-                Instant.parse("2026-12-01T20:00:00.123Z"));
+                Instant.parse("2026-12-01T20:00:00.123Z"), inpainting ? 120 : -1);
     }
 
     @Test
@@ -38,6 +38,9 @@ class JobSnapshotCodecTest {
             // The samples are raw float32s: the size is the samples plus a small header.
             int floats = s.chain().x().length * (inpainting ? 2 : 1);
             assertTrue(bytes.length > 4 * floats && bytes.length < 4 * floats + 1024, "size " + bytes.length);
+            // A restart numbers its events above anything the snapshot's run can reach (a bound when unknown).
+            assertEquals(inpainting ? 120 : 37 + dev.ncsn.model.contract.SamplingParameters.MAX_SAMPLE_EVALUATIONS + 1L,
+                    back.firstSequenceOfARestart());
         }
     }
 

@@ -245,7 +245,7 @@ class SamplerProcessFaultTest {
         }
     }
 
-    private static int progress(SamplerFixture fixture, String job) {
+    static int progress(SamplerFixture fixture, String job) {
         int done = 0;
         for (JobEvent e : fixture.events(job)) {
             if (e instanceof JobEvent.Frame f) {
@@ -256,7 +256,7 @@ class SamplerProcessFaultTest {
     }
 
     /** Request partition → client id of the member owning it, in the pool's group. */
-    private static Map<String, String> owners(SamplerFixture fixture) {
+    static Map<String, String> owners(SamplerFixture fixture) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 fixture.infra.kafkaBootstrapServers()))) {
             String group = "sampler-" + fixture.id;
@@ -284,11 +284,29 @@ class SamplerProcessFaultTest {
             this.log = log;
         }
 
+        /** The METRICS line it printed at its graceful stop, decoded. */
+        Map<?, ?> metrics() {
+            String line = output().lines().filter(l -> l.startsWith("METRICS ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no METRICS line:\n" + output()));
+            return dev.ncsn.model.contract.Contracts.decode(line.substring("METRICS ".length()), Map.class);
+        }
+
         String output() {
             try {
                 return Files.readString(log, StandardCharsets.UTF_8);
             } catch (IOException e) {
                 return "";
+            }
+        }
+
+        /** Waits until the worker printed this line. */
+        void awaitLine(String line, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (output().lines().noneMatch(line::equals)) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new AssertionError("worker " + instance + " did not print " + line + ":\n" + output());
+                }
+                TopicReader.sleep(50);
             }
         }
 
@@ -314,6 +332,11 @@ class SamplerProcessFaultTest {
         }
 
         WorkerProcess start(String instance) throws IOException {
+            return start(instance, fixture.infra.s3Endpoint());
+        }
+
+        /** A worker that reaches the store at {@code s3Endpoint} (e.g. through a {@code TcpProxy}). */
+        WorkerProcess start(String instance, String s3Endpoint) throws IOException {
             Path log = Files.createTempFile("sampler-" + instance + "-", ".log");
             LocalInfrastructure infra = fixture.infra;
             List<String> command = new ArrayList<>(List.of(
@@ -327,7 +350,7 @@ class SamplerProcessFaultTest {
                 }
             }
             command.addAll(List.of(SamplerProcessMain.class.getName(), infra.kafkaBootstrapServers(),
-                    infra.s3Endpoint(), infra.s3AccessKey(), infra.s3SecretKey(), SamplerFixture.BUCKET,
+                    s3Endpoint, infra.s3AccessKey(), infra.s3SecretKey(), SamplerFixture.BUCKET,
                     fixture.id + ".", "sampler-" + fixture.id, fixture.model, instance,
                     Long.toString(INTERVAL.toMillis())));
             Process process = new ProcessBuilder(command).redirectErrorStream(true)

@@ -15,12 +15,17 @@ import java.util.List;
  * is continued by another from its latest snapshot, repeating the events after it, or run again from the start when
  * it has none), so consumers drop an event whose (jobId, sequence) they have seen, except a terminal event, which
  * always ends the job.
- * The JSON carries {@code "type": "started" | "frame" | "done" | "failed" | "cancelled"}.
+ * A job continued by another worker whose snapshot's model version is gone from the store starts again from step 0 on
+ * the live version and says so with a {@code restarted} event, numbered on after the earlier events; its frames then
+ * count again from the first step.
+ * The JSON carries {@code "type": "started" | "frame" | "restarted" | "done" | "failed" | "cancelled"}. Consumers
+ * that do not know a type may skip its event: only the terminal types end a job.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = JobEvent.Started.class, name = "started"),
         @JsonSubTypes.Type(value = JobEvent.Frame.class, name = "frame"),
+        @JsonSubTypes.Type(value = JobEvent.Restarted.class, name = "restarted"),
         @JsonSubTypes.Type(value = JobEvent.Done.class, name = "done"),
         @JsonSubTypes.Type(value = JobEvent.Failed.class, name = "failed"),
         @JsonSubTypes.Type(value = JobEvent.Cancelled.class, name = "cancelled")})
@@ -33,7 +38,7 @@ public sealed interface JobEvent {
     Instant at();
 
     default boolean terminal() {
-        return !(this instanceof Frame || this instanceof Started);
+        return !(this instanceof Frame || this instanceof Started || this instanceof Restarted);
     }
 
     /**
@@ -56,6 +61,16 @@ public sealed interface JobEvent {
     record Frame(String jobId, long sequence, int level, int levels, double sigma, int step, int stepsPerLevel,
                  int completedSteps, int totalSteps, String modelVersion, String image, String denoised,
                  Instant at) implements JobEvent {
+    }
+
+    /**
+     * The job starts again from step 0 on {@code modelVersion}: the worker that continued it found its snapshot, but
+     * the snapshot's model version ({@code previousVersion}, where the job had reached {@code previousCompletedSteps})
+     * is no longer in the store, so the job cannot go on where it stopped. Not terminal; the frames after it count
+     * {@code completedSteps} from the first step again, and the result is that of the live version.
+     */
+    record Restarted(String jobId, long sequence, String worker, String modelVersion, String previousVersion,
+                     int previousCompletedSteps, String reason, Instant at) implements JobEvent {
     }
 
     /**

@@ -29,8 +29,18 @@ public record S3Endpoint(String endpoint, String accessKey, String secretKey, St
         this(endpoint, accessKey, secretKey, bucket, DEFAULT_REGION);
     }
 
+    /** Connecting gives up after this long: a store that does not answer is then an error, not a stall. */
+    public static final long CONNECT_TIMEOUT_MILLIS = 5_000;
+    /** A read or write that makes no progress for this long fails (per operation, not per object). */
+    public static final long IO_TIMEOUT_MILLIS = 30_000;
+
     public MinioClient client() {
-        return MinioClient.builder().endpoint(endpoint).region(region).credentials(accessKey, secretKey).build();
+        MinioClient client = MinioClient.builder().endpoint(endpoint).region(region).credentials(accessKey, secretKey)
+                .build();
+        // MinIO's defaults are 5 minutes each: a store cut off by the network (no reset, no answer) would hold a
+        // sampler's request consumer past max.poll.interval.ms, and a reload or snapshot thread as long.
+        client.setTimeout(CONNECT_TIMEOUT_MILLIS, IO_TIMEOUT_MILLIS, IO_TIMEOUT_MILLIS);
+        return client;
     }
 
     /** The bucket as a {@link Bucket} (no request is made). */
