@@ -75,6 +75,12 @@ public final class QualityMeter {
         return report(classifier.evaluate(images, count), settings);
     }
 
+    /** Only the FID of {@code count} images (floats in [0, 1], (C, H, W) each): what a promotion gate compares. */
+    public double fid(float[] images, int count) {
+        return FrechetDistance.between(GaussianStatistics.of(classifier.evaluate(images, count).features()),
+                referenceStatistics);
+    }
+
     /** Scores a data set's images. */
     public Report measure(Dataset images, Settings settings) {
         return report(classifier.evaluate(images), settings);
