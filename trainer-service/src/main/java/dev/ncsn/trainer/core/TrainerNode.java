@@ -325,6 +325,7 @@ public final class TrainerNode implements AutoCloseable {
                 return;
             }
         }
+        ctx.gate().close();
     }
 
     @Override
