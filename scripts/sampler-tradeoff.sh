@@ -14,7 +14,8 @@ rows=(
 )
 for row in "${rows[@]}"; do
   IFS='|' read -r sampler steps opts <<<"$row"
-  args=(evaluate --checkpoint models/fashion-mnist --count "$count" --seed 0 --sampler "$sampler" --steps-per-level "$steps")
+  args=(evaluate --checkpoint models/fashion-mnist --count "$count" --seed 0 --sampler "$sampler" --steps-per-level "$steps"
+        --final-denoise)
   [[ -n "$opts" ]] && args+=(-O "$opts")
   echo "# ./ncsn ${args[*]}" >&2
   ./ncsn "${args[@]}"

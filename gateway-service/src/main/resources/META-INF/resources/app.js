@@ -61,6 +61,13 @@ async function refreshModels() {
       ? model.model + ' · ' + (model.liveVersion || 'no live version yet')
       : 'none';
     if (live) {
+      // the final step starts as the live version's family samples by default (NCSNv2: on, NCSN: off); a choice
+      // made on the page stands until another version goes live
+      if (window.ncsn.defaultsFor !== live.version) {
+        window.ncsn.defaultsFor = live.version;
+        $('finalDenoise').checked = live.finalDenoise === true;
+        updateCost();
+      }
       const loss = Object.entries(live.metrics || {}).map(([k, v]) => k + ' ' + Number(v).toPrecision(4)).join(', ');
       $('model-version').title = 'step ' + live.trainingStep + (loss ? ' · ' + loss : '')
         + ' · ' + live.width + '×' + live.height + '×' + live.channels;
@@ -81,7 +88,7 @@ function parameters() {
   const eps = $('stepSize').value.trim();
   if (eps !== '') body.stepSize = Number(eps);
   if ($('denoisedPreview').checked) body.denoisedPreview = true;
-  if ($('finalDenoise').checked) body.finalDenoise = true;
+  body.finalDenoise = $('finalDenoise').checked; // always said: the model's default is what the box showed
   body.sampler = $('sampler').value;
   const options = samplerOptions();
   if (Object.keys(options).length) body.samplerOptions = options;
@@ -151,7 +158,7 @@ async function updateCost() {
   if (steps !== '') q.set('stepsPerLevel', steps);
   const eps = $('stepSize').value.trim();
   if (eps !== '') q.set('stepSize', eps);
-  if ($('finalDenoise').checked) q.set('finalDenoise', 'true');
+  q.set('finalDenoise', String($('finalDenoise').checked));
   try {
     const cost = await api('/v1/samplers/cost?' + q);
     $('cost').textContent = cost.networkEvaluations + ' network evaluations per image';

@@ -265,6 +265,9 @@ class GatewayEndToEndTest {
         assertEquals(0.25, version.at("/metrics/heldOutDsmLoss").asDouble());
         assertEquals(28, version.get("width").asInt());
         assertEquals(1200, version.get("trainingStep").asInt());
+        assertEquals("ncsn", version.get("family").asText());
+        assertEquals(10, version.get("levels").asInt());
+        assertFalse(version.get("finalDenoise").asBoolean(), "NCSN samples without the final step by default");
     }
 
     @Test

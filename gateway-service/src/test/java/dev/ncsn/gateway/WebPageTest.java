@@ -113,6 +113,8 @@ class WebPageTest {
         driver.get(page.toString());
         WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
         wait.until(d -> d.findElement(By.id("model-version")).getText().contains(TestBackend.VERSION));
+        assertFalse(driver.findElement(By.id("finalDenoise")).isSelected(),
+                "the final step starts as the live NCSN model samples by default: off");
         set("count", "9");
         set("seed", "7");
         set("stepsPerLevel", "10");
@@ -191,5 +193,47 @@ class WebPageTest {
                 .until(d -> d.findElements(
                 By.cssSelector("#jobs tr[data-job='" + job + "'] td")).stream()
                 .anyMatch(td -> td.getText().equals("inpainting")));
+    }
+
+    @Test
+    void theFinalStepCheckboxStartsAsTheLiveModelsFamilySamplesAndKeepsTheUsersChoice() {
+        driver.get(page.toString());
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d ->
+                d.findElement(By.id("model-version")).getText().contains(TestBackend.VERSION));
+        WebElement box = driver.findElement(By.id("finalDenoise"));
+        assertFalse(box.isSelected(), "the live NCSN model samples without the final step by default");
+        box.click();
+        refreshModelsWith(null);
+        assertTrue(box.isSelected(), "the user's choice stands while the same version is live");
+        box.click();
+        // Another version goes live: an NCSNv2 one (the models list as the gateway answers it, served here by the page's
+        // own fetch) turns the step on, an NCSN one after it off again.
+        refreshModelsWith(liveVersion("v2", "ncsnv2", true));
+        assertTrue(box.isSelected(), "an NCSNv2 version samples with the final step by default");
+        refreshModelsWith(liveVersion("v3", "ncsn", false));
+        assertFalse(box.isSelected());
+        refreshModelsWith(null);
+    }
+
+    private static String liveVersion(String version, String family, boolean finalDenoise) {
+        return "{\"defaultModel\":\"" + TestBackend.MODEL + "\",\"models\":[{\"model\":\"" + TestBackend.MODEL
+                + "\",\"isDefault\":true,\"liveVersion\":\"" + version + "\",\"versions\":[{\"version\":\""
+                + version + "\",\"live\":true,\"trainingStep\":1,\"family\":\"" + family + "\",\"channels\":1,"
+                + "\"height\":28,\"width\":28,\"levels\":10,\"finalDenoise\":" + finalDenoise
+                + ",\"metrics\":{}}]}]}";
+    }
+
+    /** Runs the page's models refresh once, with {@code /v1/models} answered by this JSON (null: the real one). */
+    private static void refreshModelsWith(String modelsJson) {
+        ((JavascriptExecutor) driver).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                const json = arguments[0];
+                const real = window.fetch;
+                if (json !== null) {
+                  window.fetch = (path, options) => String(path) === '/v1/models'
+                    ? Promise.resolve(new Response(json, { headers: { 'Content-Type': 'application/json' } }))
+                    : real(path, options);
+                }
+                refreshModels().finally(() => { window.fetch = real; done(); });""", modelsJson);
     }
 }

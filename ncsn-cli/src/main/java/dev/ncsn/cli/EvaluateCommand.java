@@ -8,11 +8,11 @@ import dev.ncsn.model.data.ByteDataset;
 import dev.ncsn.model.data.ImageFolderReader;
 import dev.ncsn.model.data.MnistReader;
 import dev.ncsn.model.image.ImageGrid;
-import dev.ncsn.model.net.NcsnScoreNetwork;
+import dev.ncsn.model.TrainableScoreModel;
+import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.quality.FeatureClassifier;
 import dev.ncsn.model.quality.QualityMeter;
-import dev.ncsn.model.sampling.SamplingRunner;
-import dev.ncsn.model.sampling.SamplingSpec;
+import dev.ncsn.model.quality.SampleDraw;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,8 +63,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--step-size", defaultValue = "4e-5", description = "ε of Algorithm 1. Default: ${DEFAULT-VALUE}")
     double stepSize;
 
-    @Option(names = "--final-denoise", negatable = true, defaultValue = "true", description = "NCSNv2's final denoising step. Default: ${DEFAULT-VALUE}")
-    boolean finalDenoise;
+    @Option(names = "--final-denoise", negatable = true, description = "NCSNv2's final denoising step. Default: on for "
+            + "NCSNv2 checkpoints, off for NCSN ones (the network family's choice)")
+    Boolean finalDenoise;
 
     @Option(names = "--save-samples", description = "Also write the drawn samples to this folder as PNGs (score them again with --images)")
     Path saveSamples;
@@ -135,57 +136,39 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     /**
-     * The one place that draws samples: annealed Langevin dynamics (today's sampler API) from the checkpoint, in
-     * batches of {@code --batch} with seeds seed, seed + 1, …; records the sampling settings in {@code line}.
+     * Draws the samples from the checkpoint with shared-model's {@link SampleDraw} (batches of {@code --batch} with
+     * seeds seed, seed + 1, …, quantised to 8 bits), on the network its manifest names; records the settings in
+     * {@code line}.
      */
     private float[] sample(ObjectNode line, FeatureClassifier.Architecture takes) {
         LoadedCheckpoint loaded = Checkpoint.read(CheckpointDirectory.resolve(source.checkpoint));
         var manifest = loaded.manifest();
         var shape = manifest.dataShape();
-        int per = shape.channels() * shape.height() * shape.width();
         if (shape.channels() != takes.channels() || shape.height() != takes.height() || shape.width() != takes.width()) {
             throw new IllegalArgumentException(source.checkpoint + " makes " + shape.channels() + "×" + shape.height()
                     + "×" + shape.width() + " images; the classifier takes " + takes.channels() + "×" + takes.height()
                     + "×" + takes.width());
         }
+        boolean denoise = finalDenoise != null ? finalDenoise
+                : ScoreNetworks.finalDenoiseByDefault(manifest.architecture());
+        SampleDraw draw = new SampleDraw(count, batch, seed, samplerChoice.sampler(), stepsPerLevel, stepSize, denoise);
         line.put("checkpoint", source.checkpoint.toString());
         line.put("model", manifest.modelName());
         line.put("version", manifest.versionId());
-        var chosen = samplerChoice.sampler();
+        line.put("family", manifest.architecture().family());
         line.put("stepsPerLevel", stepsPerLevel);
         line.put("stepSize", stepSize);
-        line.put("finalDenoise", finalDenoise);
+        line.put("finalDenoise", denoise);
         line.put("seed", seed);
-        int levels = manifest.schedule().levels();
-        float[] out = new float[Math.multiplyExact(count, per)];
         try (NDManager manager = NDManager.newBaseManager();
-             NcsnScoreNetwork scoreNet = NcsnScoreNetwork.create(manifest.architecture(), manifest.schedule(), manager, 0)) {
-            loaded.loadInto(scoreNet, manifest.architecture());
-            var sampler = new SamplingRunner(scoreNet);
-            long stepsPerSample = sampler.networkEvaluations(SamplingSpec.images(1, seed).withSampler(chosen)
-                    .withStepsPerLevel(stepsPerLevel).withEpsilon(stepSize).withFinalDenoise(finalDenoise));
-            SamplerChoice.report(line, chosen, (int) stepsPerSample);
-            Progress progress = new Progress("sampling", stepsPerSample * count);
-            for (int start = 0, k = 0; start < count; start += batch, k++) {
-                final int from = start;
-                final int size = Math.min(batch, count - from);
-                final long done = stepsPerSample * from;
-                SamplingSpec spec = SamplingSpec.images(size, seed + k).withSampler(chosen).withStepsPerLevel(stepsPerLevel)
-                        .withEpsilon(stepSize).withFinalDenoise(finalDenoise)
-                        .withFrameEvery(Math.max(1, stepsPerLevel / 10));
-                float[] x;
-                try (NDManager scope = manager.newSubManager()) {
-                    x = sampler.sample(spec, null, frame -> progress.update(done + (long) frame.completedSteps() * size,
-                            String.format(Locale.ROOT, "images %d–%d of %d, level %d/%d", from + 1, from + size, count,
-                                    frame.level(), frame.levels())), scope);
-                }
-                // quantised to 8 bits as a PNG would be: scoring --save-samples again gives the same figures
-                for (int i = 0; i < size * per; i++) {
-                    out[from * per + i] = Math.round(Math.max(0f, Math.min(1f, x[i])) * 255f) / 255f;
-                }
-            }
+             TrainableScoreModel scoreNet = loaded.newNetwork(manager)) {
+            int stepsPerSample = draw.networkEvaluations(scoreNet);
+            SamplerChoice.report(line, draw.sampler(), stepsPerSample);
+            Progress progress = new Progress("sampling", (long) stepsPerSample * count);
+            return draw.draw(scoreNet, (done, from, size, frame) -> progress.update(done,
+                    String.format(Locale.ROOT, "images %d–%d of %d, level %d/%d", from + 1, from + size, count,
+                            frame.level(), frame.levels())));
         }
-        return out;
     }
 
     private void writeSamples(float[] images, int n, FeatureClassifier.Architecture a) throws IOException {

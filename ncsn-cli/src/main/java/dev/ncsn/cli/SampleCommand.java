@@ -5,6 +5,7 @@ import dev.ncsn.model.checkpoint.Checkpoint;
 import dev.ncsn.model.checkpoint.LoadedCheckpoint;
 import dev.ncsn.model.image.ImageGrid;
 import dev.ncsn.model.TrainableScoreModel;
+import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.sampling.SamplingRunner;
 import dev.ncsn.model.sampling.SamplingSpec;
 import picocli.CommandLine.Command;
@@ -47,8 +48,9 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--step-size", defaultValue = "4e-5", description = "ε of Algorithm 1 (reference code's default, step_lr 2e-5 × 2). Default: ${DEFAULT-VALUE}")
     double stepSize;
 
-    @Option(names = "--final-denoise", negatable = true, defaultValue = "true", description = "NCSNv2's final denoising step. Default: ${DEFAULT-VALUE}")
-    boolean finalDenoise;
+    @Option(names = "--final-denoise", negatable = true, description = "NCSNv2's final denoising step. Default: on for "
+            + "NCSNv2 checkpoints, off for NCSN ones (the network family's choice)")
+    Boolean finalDenoise;
 
     @Override
     public Integer call() throws Exception {
@@ -57,9 +59,11 @@ final class SampleCommand implements Callable<Integer> {
         var manifest = loaded.manifest();
         System.err.printf("sample: %s version %s, step %d%s%n", manifest.modelName(), manifest.versionId(),
                 manifest.trainingStep(), manifest.ema() ? " (EMA weights)" : "");
+        boolean denoise = finalDenoise != null ? finalDenoise
+                : ScoreNetworks.finalDenoiseByDefault(manifest.architecture());
         SamplingSpec spec = SamplingSpec.images(count, seed).withSampler(samplerChoice.sampler())
                 .withStepsPerLevel(stepsPerLevel).withEpsilon(stepSize).withLevels(levels)
-                .withFinalDenoise(finalDenoise).withFrameEvery(1);
+                .withFinalDenoise(denoise).withFrameEvery(1);
         int evaluations;
         try (NDManager manager = NDManager.newBaseManager();
              TrainableScoreModel net = loaded.newNetwork(manager)) {
@@ -80,7 +84,7 @@ final class SampleCommand implements Callable<Integer> {
                 .put("out", out.toString()).put("count", count).put("seed", seed)
                 .put("model", manifest.modelName()).put("version", manifest.versionId());
         SamplerChoice.report(line, spec.sampler(), evaluations);
-        line.put("stepsPerLevel", stepsPerLevel).put("finalDenoise", finalDenoise);
+        line.put("stepsPerLevel", stepsPerLevel).put("finalDenoise", denoise);
         System.out.println(line);
         return 0;
     }

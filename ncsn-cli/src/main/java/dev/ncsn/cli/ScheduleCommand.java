@@ -56,14 +56,7 @@ final class ScheduleCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
         var f = d.farthest();
         var s = d.schedule();
-        System.err.printf(Locale.ROOT, "Technique 1  σ1 = %.4f: the largest distance between two training images "
-                + "(images %d and %d of %d)%n", s.sigmaMax(), f.first(), f.second(), d.images());
-        System.err.printf(Locale.ROOT, "Technique 2  L = %d levels from σ1 = %.4f to σL = %s for D = %d: γ = %.6f "
-                        + "gives C = %.4f (target %.3g needs γ ≤ %.6f)%n", s.levels(), s.sigmaMax(), s.sigmaMin(),
-                d.dimension(), d.ratio(), d.coverage(), d.coverageTarget(), d.ratioForTarget());
-        System.err.printf(Locale.ROOT, "Technique 4  ε = %.3g for T = %d (NCSNv2's convention, the reference's "
-                        + "step_lr): eq. 6 = %.4f; as this project's --step-size / stepSize: %.3g%n",
-                d.epsilonNcsnv2(), d.stepsPerLevel(), d.varianceRatio(), d.stepSize());
+        d.describe().forEach(System.err::println);
         System.err.printf(Locale.ROOT, "schedule: %.1f s%n", seconds);
         ObjectMapper json = new ObjectMapper();
         ObjectNode line = json.createObjectNode();

@@ -1,5 +1,6 @@
 package dev.ncsn.cli;
 
+import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.data.Dataset;
 import dev.ncsn.model.data.Datasets;
 import dev.ncsn.model.net.Architecture;
@@ -7,6 +8,7 @@ import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.sampling.PreviewGrid;
 import dev.ncsn.model.train.TrainingConfig;
 import dev.ncsn.model.train.TrainingRun;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -64,6 +66,26 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "500", description = "Steps between saved states and published checkpoints. Default: ${DEFAULT-VALUE}")
     int checkpointEvery;
 
+    /** An explicit noise schedule: all three or none. */
+    static final class ScheduleOptions {
+        @Option(names = "--sigma-max", required = true, paramLabel = "σ1", description = "The largest noise level")
+        double sigmaMax;
+
+        @Option(names = "--sigma-min", required = true, paramLabel = "σL", description = "The smallest noise level")
+        double sigmaMin;
+
+        @Option(names = "--levels", required = true, paramLabel = "L", description = "The number of levels (geometric from σ1 to σL)")
+        int levels;
+
+        NoiseSchedule schedule() {
+            return new NoiseSchedule(sigmaMax, sigmaMin, levels);
+        }
+    }
+
+    @ArgGroup(exclusive = false, multiplicity = "0..1", heading = "%nNoise schedule (a new run of an NCSNv2 preset designs "
+            + "one from the data unless it is given; NCSN presets default to σ 1 → 0.01 over 10 levels):%n")
+    ScheduleOptions schedule;
+
     @Option(names = "--preview-steps", defaultValue = "10", description = "Langevin steps per level of each checkpoint's sample grid (0: none). Default: ${DEFAULT-VALUE}")
     int previewSteps;
 
@@ -77,21 +99,34 @@ final class TrainCommand implements Callable<Integer> {
         Files.createDirectories(CheckpointDirectory.checkpoints(out));
         Path state = CheckpointDirectory.state(out);
         Architecture architecture = Architecture.preset(preset);
-        TrainingConfig wanted = new TrainingConfig(model, architecture, ScoreNetworks.defaultSchedule(architecture),
+        TrainingConfig asked = new TrainingConfig(model, architecture, ScoreNetworks.defaultSchedule(architecture),
                 objective, batch, learningRate, emaRate, seed, flip);
+        NoiseSchedule given = schedule == null ? null : schedule.schedule();
         TrainingRun run;
         if (TrainingRun.hasState(state)) {
             TrainingConfig saved = TrainingRun.savedConfig(state);
+            // a resumed run keeps the schedule it was saved with, unless the command names another one
+            TrainingConfig wanted = given != null ? asked.withSchedule(given, null)
+                    : asked.withSchedule(saved.schedule(), saved.scheduleDesign());
             if (!saved.equals(wanted)) {
                 throw new IllegalArgumentException("--out " + out + " holds a run with other settings (" + saved
                         + "); use another --out or the same options");
             }
             run = TrainingRun.resume(state, dataset);
-            System.err.printf("train: resuming at step %d of %d%n", run.step(), steps);
+            System.err.printf("train: resuming at step %d of %d on %s%n", run.step(), steps, saved.schedule());
         } else {
+            if (given == null && ScoreNetworks.family(architecture).designsSchedule()) {
+                System.err.printf("train: designing the noise schedule from the %,d training images…%n", dataset.size());
+            }
+            TrainingConfig wanted = asked.forNewRun(given, dataset);
+            if (wanted.scheduleDesign() != null) {
+                wanted.scheduleDesign().describe().forEach(line -> System.err.println("train: " + line));
+            }
             run = TrainingRun.start(wanted, dataset);
-            System.err.printf("train: new run, %s preset (%,d parameters), %d steps%n", preset,
-                    wanted.architecture().parameterCount(), steps);
+            System.err.printf("train: new run, %s preset (%,d parameters), %d steps, σ %s → %s over %d levels (%s)%n",
+                    preset, wanted.architecture().parameterCount(), steps, wanted.schedule().sigmaMax(),
+                    wanted.schedule().sigmaMin(), wanted.schedule().levels(), given != null ? "given"
+                            : wanted.scheduleDesign() != null ? "designed from the data" : "the preset's");
         }
         // Ctrl-C / SIGTERM: let the current step finish, save, then exit.
         AtomicBoolean stop = new AtomicBoolean();

@@ -38,7 +38,8 @@ final class RequestBodies {
                     + "default stepsPerLevel / 10") Integer frameEvery,
             @Schema(description = "frames also carry the denoised estimate x + σ²·s(x, σ); default false")
             Boolean denoisedPreview,
-            @Schema(description = "a noise-free last step (NCSNv2); default false") Boolean finalDenoise,
+            @Schema(description = "a noise-free last step (NCSNv2); default: the model's network family's choice, on for "
+                    + "NCSNv2, off for NCSN") Boolean finalDenoise,
             @Schema(description = "model name; default: the gateway's default model") String model)
             implements SamplingInput {
     }

@@ -65,7 +65,8 @@ public class SamplersResource {
             throw ProblemException.invalid(problems);
         }
         try {
-            SamplingSpec spec = p.toSpec("cost");
+            // the image schedule's NCSN network: no final step unless asked (the page asks as its checkbox says)
+            SamplingSpec spec = p.toSpec("cost", false);
             int n = spec.plan(SigmaGrid.of(NoiseSchedule.IMAGES, spec.levels(), true)).size();
             return new Cost(spec.sampler().name(), spec.sampler().options(), spec.stepsPerLevel(),
                     spec.levels() == 0 ? NoiseSchedule.IMAGES.levels() : spec.levels(), spec.finalDenoise(), n);

@@ -2,6 +2,7 @@ package dev.ncsn.gateway.core;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
+import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;
 
@@ -28,8 +29,14 @@ public final class ModelCatalog {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    /**
+     * One version as the models list shows it: {@code architecture} is its preset, {@code family} its network family,
+     * and {@code finalDenoise} whether its samples end with the final denoising step when a request does not say
+     * (the family's default; the page starts its checkbox there).
+     */
     public record VersionView(String version, boolean live, long trainingStep, Instant createdAt, String architecture,
-                       int ngf, int channels, int height, int width, Map<String, Double> metrics, String parent) {
+                       String family, int ngf, int channels, int height, int width, int levels, boolean finalDenoise,
+                       Map<String, Double> metrics, String parent) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -101,8 +108,9 @@ public final class ModelCatalog {
                 List<VersionView> vs = new ArrayList<>();
                 for (CheckpointManifest m : versions(model)) {
                     vs.add(new VersionView(m.versionId(), m.versionId().equals(live), m.trainingStep(), m.createdAt(),
-                            m.architecture().preset(), m.architecture().ngf(), m.dataShape().channels(), m.dataShape().height(),
-                            m.dataShape().width(), m.metrics(), m.parent()));
+                            m.architecture().preset(), m.architecture().family(), m.architecture().ngf(),
+                            m.dataShape().channels(), m.dataShape().height(), m.dataShape().width(),
+                            m.schedule().levels(), finalDenoiseByDefault(m), m.metrics(), m.parent()));
                 }
                 out.add(new ModelView(model, model.equals(defaultModel), live,
                         pointer.map(LivePointer::updatedAt).orElse(null), vs));
@@ -110,6 +118,15 @@ public final class ModelCatalog {
             return out;
         } catch (ModelStore.StoreException e) {
             throw ProblemException.unavailable("the model store cannot be reached: " + e.getMessage(), 10);
+        }
+    }
+
+    /** The family's default; a family this gateway does not know samples without the step (the sampler decides). */
+    private static boolean finalDenoiseByDefault(CheckpointManifest m) {
+        try {
+            return ScoreNetworks.finalDenoiseByDefault(m.architecture());
+        } catch (IllegalArgumentException unknownFamily) {
+            return false;
         }
     }
 

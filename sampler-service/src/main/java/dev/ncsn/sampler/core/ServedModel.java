@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.TrainableScoreModel;
+import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.sampling.SamplingRunner;
 
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -61,6 +62,11 @@ public final class ServedModel {
 
     public SamplingRunner sampler() {
         return sampler;
+    }
+
+    /** Whether its jobs end with the final denoising step when their request does not say (its family decides). */
+    public boolean finalDenoiseByDefault() {
+        return ScoreNetworks.finalDenoiseByDefault(manifest.architecture());
     }
 
     /** (C, H, W) of one sample. */

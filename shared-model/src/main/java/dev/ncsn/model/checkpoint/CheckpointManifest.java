@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.net.Architecture;
+import dev.ncsn.model.schedule.ScheduleDesigner;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,11 +49,13 @@ import java.util.regex.Pattern;
  * @param metrics           free-form numbers (e.g. "heldOutLoss"), finite; empty when there are none
  * @param parametersSha256  lower-case hex SHA-256 of {@code parameters.bin}; null while unsealed
  * @param parameterTable    the tensors of {@code parameters.bin}, in file order; empty while unsealed
+ * @param scheduleDesign    how {@code schedule} was designed from the training data (NCSNv2's rules, each with its
+ *                          value), or null (absent in JSON) when it was given or is the family's default
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"formatVersion", "modelName", "versionId", "parent", "architecture", "schedule", "dataShape",
-        "trainingStep", "ema", "createdAt", "metrics", "parametersSha256", "parameterTable"})
+        "trainingStep", "ema", "createdAt", "metrics", "parametersSha256", "parameterTable", "scheduleDesign"})
 public record CheckpointManifest(
         @JsonProperty("formatVersion") int formatVersion,
         @JsonProperty("modelName") String modelName,
@@ -69,7 +72,8 @@ public record CheckpointManifest(
         Instant createdAt,
         @JsonProperty("metrics") Map<String, Double> metrics,
         @JsonProperty("parametersSha256") String parametersSha256,
-        @JsonProperty("parameterTable") List<ParameterEntry> parameterTable) {
+        @JsonProperty("parameterTable") List<ParameterEntry> parameterTable,
+        @JsonProperty("scheduleDesign") ScheduleDesigner.Design scheduleDesign) {
 
     /** The format version this code writes, and the only one it reads. */
     public static final int FORMAT_VERSION = 1;
@@ -119,6 +123,19 @@ public record CheckpointManifest(
         if (parametersSha256 == null && !parameterTable.isEmpty()) {
             throw new IllegalArgumentException("parametersSha256 is missing while parameterTable is present");
         }
+        if (scheduleDesign != null && !scheduleDesign.schedule().equals(schedule)) {
+            throw new IllegalArgumentException("scheduleDesign designed " + scheduleDesign.schedule()
+                    + " but the schedule is " + schedule);
+        }
+    }
+
+    /** A manifest without a schedule design (as every manifest was before designs were recorded). */
+    public CheckpointManifest(int formatVersion, String modelName, String versionId, String parent,
+                              Architecture architecture, NoiseSchedule schedule, DataShape dataShape,
+                              long trainingStep, boolean ema, Instant createdAt, Map<String, Double> metrics,
+                              String parametersSha256, List<ParameterEntry> parameterTable) {
+        this(formatVersion, modelName, versionId, parent, architecture, schedule, dataShape, trainingStep, ema,
+                createdAt, metrics, parametersSha256, parameterTable, null);
     }
 
     /**
@@ -135,25 +152,31 @@ public record CheckpointManifest(
     /** A copy with these metrics (replacing any). */
     public CheckpointManifest withMetrics(Map<String, Double> newMetrics) {
         return new CheckpointManifest(formatVersion, modelName, versionId, parent, architecture, schedule, dataShape,
-                trainingStep, ema, createdAt, newMetrics, parametersSha256, parameterTable);
+                trainingStep, ema, createdAt, newMetrics, parametersSha256, parameterTable, scheduleDesign);
     }
 
     /** A copy with this parent version id (null for none). */
     public CheckpointManifest withParent(String newParent) {
         return new CheckpointManifest(formatVersion, modelName, versionId, newParent, architecture, schedule,
-                dataShape, trainingStep, ema, createdAt, metrics, parametersSha256, parameterTable);
+                dataShape, trainingStep, ema, createdAt, metrics, parametersSha256, parameterTable, scheduleDesign);
+    }
+
+    /** A copy recording how its schedule was designed (null for none). */
+    public CheckpointManifest withScheduleDesign(ScheduleDesigner.Design design) {
+        return new CheckpointManifest(formatVersion, modelName, versionId, parent, architecture, schedule,
+                dataShape, trainingStep, ema, createdAt, metrics, parametersSha256, parameterTable, design);
     }
 
     /** A copy without checksum and parameter table, in the current format version: what {@link Checkpoint#write} takes. */
     public CheckpointManifest unsealed() {
         return new CheckpointManifest(FORMAT_VERSION, modelName, versionId, parent, architecture, schedule, dataShape,
-                trainingStep, ema, createdAt, metrics, null, List.of());
+                trainingStep, ema, createdAt, metrics, null, List.of(), scheduleDesign);
     }
 
     /** A sealed copy describing a parameters file with this checksum and table. */
     CheckpointManifest sealed(String sha256, List<ParameterEntry> table) {
         return new CheckpointManifest(FORMAT_VERSION, modelName, versionId, parent, architecture, schedule, dataShape,
-                trainingStep, ema, createdAt, metrics, Objects.requireNonNull(sha256), table);
+                trainingStep, ema, createdAt, metrics, Objects.requireNonNull(sha256), table, scheduleDesign);
     }
 
     /** Whether this manifest carries a checksum and parameter table, i.e. describes an existing parameters file. */

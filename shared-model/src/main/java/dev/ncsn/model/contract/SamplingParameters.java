@@ -26,7 +26,8 @@ import java.util.Map;
  *                        that accepts any σ)
  * @param frameEvery      a frame every this many steps (and at each level's last step); default stepsPerLevel / 10
  * @param denoisedPreview frames also carry the denoised estimate x + σ²·s(x, σ); default false
- * @param finalDenoise    NCSNv2's noise-free last step after the sampler; default false
+ * @param finalDenoise    NCSNv2's noise-free last step after the sampler; default: the serving network family's
+ *                        ({@code NetworkFamily.finalDenoiseByDefault}: on for NCSNv2, off for NCSN)
  */
 public record SamplingParameters(
         int count,
@@ -132,14 +133,21 @@ public record SamplingParameters(
         return denoisedPreview != null && denoisedPreview;
     }
 
+    /** The request's final-step choice, or the serving family's default when it makes none. */
+    public boolean finalDenoiseOr(boolean familyDefault) {
+        return finalDenoise != null ? finalDenoise : familyDefault;
+    }
+
     /**
      * The sampler's spec for an image model; a missing seed is drawn from the job id, so a rerun of the same
-     * job (after a worker died) produces the same samples. IllegalArgumentException when a value is invalid.
+     * job (after a worker died) produces the same samples, and a missing finalDenoise is the serving network
+     * family's default ({@code ScoreNetworks.finalDenoiseByDefault}). IllegalArgumentException when a value is
+     * invalid.
      */
-    public SamplingSpec toSpec(String jobId) {
+    public SamplingSpec toSpec(String jobId, boolean finalDenoiseByDefault) {
         long s = seed != null ? seed : jobId.hashCode() * 0x9E3779B97F4A7C15L;
         return new SamplingSpec(count, s, samplerOrDefault(), stepsPerLevelOrDefault(),
                 stepSize == null ? SamplingSpec.REFERENCE_EPSILON : stepSize, levels == null ? 0 : levels,
-                finalDenoise != null && finalDenoise, frameEveryOrDefault(), 0.0, 1.0);
+                finalDenoiseOr(finalDenoiseByDefault), frameEveryOrDefault(), 0.0, 1.0);
     }
 }

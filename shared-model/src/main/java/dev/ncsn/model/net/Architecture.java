@@ -76,6 +76,14 @@ public record Architecture(
         return new Architecture(newFamily, preset, channels, imageSize, ngf, levels);
     }
 
+    /**
+     * The same network for a schedule of another level count: for NCSN the normalisation layers are then conditioned on
+     * that many levels; for NCSNv2 no parameter changes.
+     */
+    public Architecture withLevels(int newLevels) {
+        return new Architecture(family, preset, channels, imageSize, ngf, newLevels);
+    }
+
     /** The paper's MNIST network: 28×28×1, ngf 64, 10 levels; 7,638,657 parameters, ≈3.79 GFLOP per image. */
     public static final String MNIST = "mnist";
     /** The paper's CIFAR-10 network: 32×32×3, ngf 128, 10 levels; 30,117,635 parameters. */

@@ -22,11 +22,17 @@ import java.util.function.ToLongFunction;
  * @param parameterCount scalar parameters of a network of an architecture, without building it
  * @param flopsPerImage  forward FLOPs for one image (2 per multiply-add), without building it
  * @param defaultSchedule the noise schedule a network of an architecture gets when none is given
+ * @param designsSchedule whether a new training run designs its schedule from the training data
+ *                       ({@code schedule.ScheduleDesigner}, NCSNv2's Techniques 1, 2 and 4) unless one is given;
+ *                       otherwise it trains on {@link #defaultSchedule}
+ * @param finalDenoiseByDefault whether sampling ends with the noise-free final step x + σ_L²·s(x, σ_L) when a
+ *                       request does not say (NCSNv2 samples with it; NCSN's paper does not)
  * @param presets        named architectures of this family, in display order
  */
 public record NetworkFamily(String name, String description, Builder builder,
                             ToLongFunction<Architecture> parameterCount, ToLongFunction<Architecture> flopsPerImage,
                             Function<Architecture, NoiseSchedule> defaultSchedule,
+                            boolean designsSchedule, boolean finalDenoiseByDefault,
                             Map<String, Architecture> presets) {
 
     /** Builds a freshly initialised network; the same seed gives the same initial values. */

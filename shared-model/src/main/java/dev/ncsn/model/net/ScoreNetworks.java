@@ -64,6 +64,14 @@ public final class ScoreNetworks {
     }
 
     /**
+     * Whether sampling a network of this architecture ends with NCSNv2's noise-free final step when nobody says (the
+     * family decides: on for NCSNv2, off for NCSN). Requests, the command line and the page may still choose.
+     */
+    public static boolean finalDenoiseByDefault(Architecture architecture) {
+        return family(architecture).finalDenoiseByDefault();
+    }
+
+    /**
      * A freshly initialised network of the architecture's family for this noise schedule (whose level count must
      * match the architecture's); its parameters belong to {@code manager}. The same seed gives the same values.
      */

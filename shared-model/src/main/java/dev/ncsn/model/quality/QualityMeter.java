@@ -47,9 +47,18 @@ public final class QualityMeter {
 
     /** {@code classifier} stays the caller's to close. */
     public QualityMeter(FeatureClassifier classifier, Dataset referenceImages) {
+        this(classifier, referenceImages, referenceImages.size());
+    }
+
+    /** Against the first {@code count} images of {@code referenceImages} (all when it has fewer). */
+    public QualityMeter(FeatureClassifier classifier, Dataset referenceImages, int count) {
         this.classifier = Objects.requireNonNull(classifier, "classifier");
-        this.referenceSource = referenceImages.source();
-        this.reference = classifier.evaluate(referenceImages);
+        classifier.checkShape(referenceImages);
+        int n = Math.min(count, referenceImages.size());
+        this.referenceSource = n == referenceImages.size() ? referenceImages.source()
+                : "the first " + n + " images of " + referenceImages.source();
+        this.reference = n == referenceImages.size() ? classifier.evaluate(referenceImages)
+                : classifier.evaluate(referenceImages.batch(java.util.stream.IntStream.range(0, n).toArray()), n);
         this.referenceStatistics = GaussianStatistics.of(reference.features());
     }
 
@@ -73,6 +82,12 @@ public final class QualityMeter {
     /** Scores {@code count} images (floats in [0, 1], clamped there; (C, H, W) each, one after another). */
     public Report measure(float[] images, int count, Settings settings) {
         return report(classifier.evaluate(images, count), settings);
+    }
+
+    /** Only the FID of {@code count} images (floats in [0, 1], (C, H, W) each): what a promotion gate compares. */
+    public double fid(float[] images, int count) {
+        return FrechetDistance.between(GaussianStatistics.of(classifier.evaluate(images, count).features()),
+                referenceStatistics);
     }
 
     /** Scores a data set's images. */

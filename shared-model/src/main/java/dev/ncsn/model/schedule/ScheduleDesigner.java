@@ -10,6 +10,9 @@ import dev.ncsn.model.data.Dataset;
 import dev.ncsn.model.train.NoGrad;
 import org.apache.commons.math3.special.Erf;
 
+import java.util.List;
+import java.util.Locale;
+
 /**
  * A noise schedule designed from the training data by NCSNv2's rules (Song &amp; Ermon 2020, section 3):
  * <ul>
@@ -34,6 +37,8 @@ public final class ScheduleDesigner {
     public static final double PAPER_COVERAGE = 0.5;
     /** NCSNv2 keeps NCSN's smallest level. */
     public static final double PAPER_SIGMA_MIN = 0.01;
+    /** The T that ε is designed for unless told otherwise: the reference's CIFAR-10 and CelebA setting. */
+    public static final int REFERENCE_STEPS_PER_LEVEL = 5;
 
     /** Images per side of one block of the pairwise-distance computation: 2048² distances at a time (16 MB). */
     private static final int BLOCK = 2048;
@@ -64,6 +69,29 @@ public final class ScheduleDesigner {
     public record Design(int images, int dimension, FarthestPair farthest, double coverageTarget,
                          double ratioForTarget, NoiseSchedule schedule, double ratio, double coverage,
                          int stepsPerLevel, double epsilonNcsnv2, double stepSize, double varianceRatio) {
+
+        /** One line per rule with its value, as {@code ncsn schedule} prints them and the trainers log them. */
+        public List<String> describe() {
+            NoiseSchedule s = schedule;
+            return List.of(
+                    String.format(Locale.ROOT, "Technique 1  σ1 = %.4f: the largest distance between two training "
+                            + "images (images %d and %d of %d)", s.sigmaMax(), farthest.first(), farthest.second(),
+                            images),
+                    String.format(Locale.ROOT, "Technique 2  L = %d levels from σ1 = %.4f to σL = %s for D = %d: "
+                                    + "γ = %.6f gives C = %.4f (target %.3g needs γ ≤ %.6f)", s.levels(), s.sigmaMax(),
+                            s.sigmaMin(), dimension, ratio, coverage, coverageTarget, ratioForTarget),
+                    String.format(Locale.ROOT, "Technique 4  ε = %.3g for T = %d (NCSNv2's convention, the "
+                                    + "reference's step_lr): eq. 6 = %.4f; as this project's --step-size / stepSize: "
+                                    + "%.3g", epsilonNcsnv2, stepsPerLevel, varianceRatio, stepSize));
+        }
+    }
+
+    /**
+     * The paper's design for data: σL = {@value #PAPER_SIGMA_MIN}, coverage {@value #PAPER_COVERAGE}, ε for T =
+     * {@value #REFERENCE_STEPS_PER_LEVEL}. What a new training run of a family that designs its schedule gets.
+     */
+    public static Design design(Dataset data) {
+        return design(data, PAPER_SIGMA_MIN, PAPER_COVERAGE, REFERENCE_STEPS_PER_LEVEL);
     }
 
     /**

@@ -181,7 +181,8 @@ public final class TrainingRun implements AutoCloseable {
     /** The checkpoint manifest (before sealing) for the current EMA weights. */
     public CheckpointManifest emaManifest(String versionId) {
         return CheckpointManifest.of(config.modelName(), versionId, config.architecture(), config.schedule(),
-                CheckpointManifest.DataShape.of(config.architecture()), step, true, Instant.now());
+                CheckpointManifest.DataShape.of(config.architecture()), step, true, Instant.now())
+                .withScheduleDesign(config.scheduleDesign());
     }
 
     /** Writes the current EMA weights as a checkpoint directory (atomically). */
@@ -286,7 +287,8 @@ public final class TrainingRun implements AutoCloseable {
 
     private CheckpointManifest manifest(String version, boolean isEma) {
         return CheckpointManifest.of(config.modelName(), version, config.architecture(), config.schedule(),
-                CheckpointManifest.DataShape.of(config.architecture()), step, isEma, Instant.now());
+                CheckpointManifest.DataShape.of(config.architecture()), step, isEma, Instant.now())
+                .withScheduleDesign(config.scheduleDesign());
     }
 
     private Map<String, NDArray> arrays(Map<String, float[]> values, NDManager into) {

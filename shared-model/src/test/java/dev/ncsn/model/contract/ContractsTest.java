@@ -47,7 +47,7 @@ class ContractsTest {
         assertEquals(List.of("sampler annealed-langevin has no option \"snr\"; it has no options"),
                 optionOfAnother.problems());
         var spec = new SamplingParameters(1, 3L, "probability-flow", Map.of("heun", true), 2, null, null, null, null,
-                null).toSpec("j");
+                null).toSpec("j", false);
         assertEquals(new dev.ncsn.model.sampling.ProbabilityFlow(true), spec.sampler());
     }
 
@@ -55,12 +55,27 @@ class ContractsTest {
     void optionalFieldsTakeDefaults() {
         var request = Contracts.decode("{\"jobId\":\"j\",\"parameters\":{\"count\":4}}", GenerationRequest.class);
         assertTrue(request.problems().isEmpty());
-        var spec = request.parameters().toSpec(request.jobId());
+        var spec = request.parameters().toSpec(request.jobId(), false);
         assertEquals(100, spec.stepsPerLevel());
         assertEquals(4e-5, spec.epsilon());
         assertEquals(10, spec.frameEvery());
         assertEquals(new dev.ncsn.model.sampling.AnnealedLangevin(), spec.sampler(), "the paper's sampler by default");
-        assertEquals(spec.seed(), request.parameters().toSpec("j").seed(), "a missing seed is fixed by the job id");
+        assertEquals(spec.seed(), request.parameters().toSpec("j", false).seed(), "a missing seed is fixed by the job id");
+    }
+
+    @Test
+    void theFinalDenoisingStepDefaultsToTheServingFamilysChoiceAndARequestMayOverrideIt() {
+        var ncsn = dev.ncsn.model.net.Architecture.preset("compact");
+        var v2 = dev.ncsn.model.net.Architecture.preset("ncsnv2-compact");
+        assertFalse(dev.ncsn.model.net.ScoreNetworks.finalDenoiseByDefault(ncsn), "NCSN samples without it");
+        assertTrue(dev.ncsn.model.net.ScoreNetworks.finalDenoiseByDefault(v2), "NCSNv2 samples with it");
+        var unsaid = SamplingParameters.defaults(4);
+        assertFalse(unsaid.toSpec("j", dev.ncsn.model.net.ScoreNetworks.finalDenoiseByDefault(ncsn)).finalDenoise());
+        assertTrue(unsaid.toSpec("j", dev.ncsn.model.net.ScoreNetworks.finalDenoiseByDefault(v2)).finalDenoise());
+        var off = new SamplingParameters(4, null, null, null, null, null, null, null, null, false);
+        var on = new SamplingParameters(4, null, null, null, null, null, null, null, null, true);
+        assertFalse(off.toSpec("j", true).finalDenoise(), "a request turns it off on NCSNv2");
+        assertTrue(on.toSpec("j", false).finalDenoise(), "and on on NCSN");
     }
 
     @Test

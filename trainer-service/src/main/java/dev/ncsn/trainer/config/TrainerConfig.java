@@ -1,11 +1,13 @@
 package dev.ncsn.trainer.config;
 
 import dev.ncsn.model.contract.Topics;
+import dev.ncsn.model.sampling.Samplers;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The trainer's settings, {@code ncsn.trainer.*} (environment: {@code NCSN_TRAINER_*}). The store is
@@ -57,7 +59,7 @@ public interface TrainerConfig {
         Defaults d = defaults();
         return new TrainerSettings(Path.of(workDir()), maxConcurrentRuns(), resumeOnStart(), stateKeep(),
                 dataPollInterval(), logEvery(), new GateSettings(g.tolerance(), g.heldOutSize(), g.seed(),
-                g.batchSize()), retention().keepLast(), new RunDefaults(d.preset(), d.batchSize(), d.steps(),
+                g.batchSize(), g.fid().toSettings()), retention().keepLast(), new RunDefaults(d.preset(), d.batchSize(), d.steps(),
                 d.checkpointEvery(), d.previewCount(), d.previewStepsPerLevel()), eventSendAttempts());
     }
 
@@ -85,6 +87,61 @@ public interface TrainerConfig {
         /** Images per forward pass while scoring. */
         @WithDefault("32")
         int batchSize();
+
+        /** The optional FID condition: a candidate's FID on a fixed small sample must not exceed the live one's. */
+        Fid fid();
+    }
+
+    /** {@code ncsn.trainer.gate.fid.*}: see {@link FidGateSettings}. */
+    interface Fid {
+
+        /** Require that a candidate's FID is not worse than the live version's (beside the DSM loss). */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** The feature classifier's directory, e.g. models/fashion-mnist-classifier; needed when enabled. */
+        Optional<String> classifier();
+
+        /** Images drawn from each model. */
+        @WithDefault("200")
+        int samples();
+
+        /** Images sampled together. */
+        @WithDefault("100")
+        int batchSize();
+
+        /** Seed of the first batch (batch k: seed + k); the same for the candidate and the live version. */
+        @WithDefault("0")
+        long seed();
+
+        /** The sampler, by name, with its default options. */
+        @WithDefault(Samplers.DEFAULT)
+        String sampler();
+
+        /** Its steps per noise level: few, so the check stays cheap. */
+        @WithDefault("2")
+        int stepsPerLevel();
+
+        /** ε of Algorithm 1. */
+        @WithDefault("4e-5")
+        double stepSize();
+
+        /** The final denoising step; absent: each model's family default (NCSNv2 on, NCSN off). */
+        Optional<Boolean> finalDenoise();
+
+        /** Relative: a candidate's FID may be this much above the live version's. */
+        @WithDefault("0")
+        double tolerance();
+
+        /** Held-out images (at most) the samples are compared with. */
+        @WithDefault("1000")
+        int referenceSize();
+
+        default FidGateSettings toSettings() {
+            return new FidGateSettings(enabled(), classifier().map(Path::of).orElse(null), samples(), batchSize(),
+                    seed(), sampler(), stepsPerLevel(), stepSize(), finalDenoise().orElse(null), tolerance(),
+                    referenceSize());
+        }
     }
 
     /** Retention of old versions. */

@@ -86,7 +86,8 @@ final class CheckpointProtocol {
 
         TrainableScoreModel ema = run.emaNetwork();
         PromotionGate.Score score = ctx.gate().score(ema, data.heldOut());
-        PromotionGate.Decision decision = ctx.gate().decide(spec.model(), ema, score, data.heldOut());
+        PromotionGate.Decision decision = ctx.gate().decide(spec.model(), run.config().architecture(), ema, score,
+                data.heldOut());
         byte[] samples;
         try (NoGrad ignored = NoGrad.enter()) {
             samples = PreviewGrid.png(ema, spec.previewCount(), spec.seed(), spec.previewStepsPerLevel(),
@@ -97,6 +98,9 @@ final class CheckpointProtocol {
         metrics.put("heldOutDsmLoss", score.mean());
         if (Double.isFinite(trainLoss)) {
             metrics.put("trainLoss", trainLoss);
+        }
+        if (decision.fid() != null) {
+            metrics.put("fid", decision.fid());
         }
         String parent = record.candidates().stream().filter(c -> c.segment() == segment.index())
                 .reduce((a, b) -> b).map(RunRecord.Candidate::version).orElse(segment.initVersion());

@@ -11,6 +11,7 @@ import dev.ncsn.model.data.Dataset;
 import dev.ncsn.model.loss.DenoisingScoreMatching;
 import dev.ncsn.model.loss.PerLevelLoss;
 import dev.ncsn.model.loss.Perturbation;
+import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;
@@ -19,6 +20,7 @@ import dev.ncsn.trainer.config.GateSettings;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -35,8 +37,16 @@ import java.util.SplittableRandom;
  * </pre>
  * or when there is no live version. A live version that cannot be compared (another noise schedule or image
  * shape) rejects the candidate, with the reason.
+ *
+ * <p>With {@code ncsn.trainer.gate.fid.enabled}, a candidate that passes must also not be worse by FID
+ * ({@link FidMeter}: the same fixed small sample of both models, scored against the held-out images):
+ * <pre>
+ *   FID(candidate) ≤ FID(live) + fid.tolerance · FID(live)
+ * </pre>
+ * The candidate's FID is measured whenever the DSM condition passes (and recorded, also for a first version); the
+ * live version's once per version and held-out set.
  */
-public final class PromotionGate {
+public final class PromotionGate implements AutoCloseable {
 
     /** A score: the mean and the per-level means of the held-out DSM loss. */
     public record Score(double mean, double[] perLevel, int images) {
@@ -47,25 +57,37 @@ public final class PromotionGate {
      *
      * @param liveVersion the live version compared with, null when there was none
      * @param liveScore   its score on the same images and noise, null when not compared
+     * @param fid         the candidate's FID on the gate's fixed sample; null when not measured (FID gate off, or
+     *                    the DSM condition rejected it first)
+     * @param liveFid     the live version's FID on the same draw; null when not compared
      */
     public record Decision(boolean promote, double heldOutDsmLoss, double[] perLevel, String liveVersion,
                            Double liveScore, double tolerance, int images, long seed, String heldOut,
-                           String reason) {
+                           String reason, Double fid, Double liveFid) {
     }
 
     private final ModelStore store;
     private final GateSettings settings;
     private final DenoisingScoreMatching dsm = new DenoisingScoreMatching();
-    private final Map<String, Score> liveScores = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Score> eldest) {
-            return size() > 16;
-        }
-    };
+    private final Map<String, Score> liveScores = lastSixteen();
+    private final Map<String, Double> liveFids = lastSixteen();
+    /** Null when the FID condition is off. */
+    private final FidMeter fid;
 
+    /** Reads the FID gate's classifier when the condition is on: a missing one fails here, at start-up. */
     public PromotionGate(ModelStore store, GateSettings settings) {
         this.store = store;
         this.settings = settings;
+        this.fid = settings.fid().enabled() ? new FidMeter(settings.fid()) : null;
+    }
+
+    private static <V> Map<String, V> lastSixteen() {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > 16;
+            }
+        };
     }
 
     public GateSettings settings() {
@@ -118,42 +140,93 @@ public final class PromotionGate {
 
     /**
      * Compares a candidate's score with the live version of {@code model} on the same held-out images (which
-     * {@code heldOut} must be: the ones the candidate was scored on). Loads the live version when its score on these
-     * images is not cached.
+     * {@code heldOut} must be: the ones the candidate was scored on), and with the FID condition on, their FIDs.
+     * Loads the live version when its figures on these images are not cached.
+     *
+     * @param architecture the candidate's (its family decides the FID sample's final step)
      */
-    public Decision decide(String model, TrainableScoreModel candidate, Score candidateScore, Dataset heldOut) {
+    public Decision decide(String model, Architecture architecture, TrainableScoreModel candidate,
+                           Score candidateScore, Dataset heldOut) {
         Optional<LivePointer> live = store.live(model);
         if (live.isEmpty()) {
             return decision(true, candidateScore, heldOut, null, null, "no live version yet: the first candidate "
-                    + "becomes live");
+                    + "becomes live", candidateFid(candidate, architecture, heldOut), null);
         }
         String liveVersion = live.get().version();
         CheckpointManifest manifest = store.manifest(model, liveVersion).orElse(null);
         if (manifest == null) {
             return decision(true, candidateScore, heldOut, liveVersion, null, "the live pointer names "
-                    + liveVersion + ", which has no manifest; replacing it");
+                    + liveVersion + ", which has no manifest; replacing it",
+                    candidateFid(candidate, architecture, heldOut), null);
         }
         if (!manifest.schedule().equals(candidate.schedule())) {
             return decision(false, candidateScore, heldOut, liveVersion, null, "not comparable: the live version "
-                    + "uses noise schedule " + manifest.schedule() + ", the candidate " + candidate.schedule());
+                    + "uses noise schedule " + manifest.schedule() + ", the candidate " + candidate.schedule(), null,
+                    null);
         }
         if (!manifest.dataShape().toShape().equals(candidate.sampleShape())) {
             return decision(false, candidateScore, heldOut, liveVersion, null, "not comparable: the live version "
-                    + "takes images of " + manifest.dataShape() + ", the candidate " + candidate.sampleShape());
+                    + "takes images of " + manifest.dataShape() + ", the candidate " + candidate.sampleShape(), null,
+                    null);
         }
         Score liveScore = liveScore(model, manifest, heldOut);
         double limit = liveScore.mean() + settings.tolerance() * Math.abs(liveScore.mean());
         boolean promote = candidateScore.mean() <= limit;
-        String reason = String.format(java.util.Locale.ROOT, "held-out DSM loss %.6g %s %.6g (live %s %.6g + "
+        String reason = String.format(Locale.ROOT, "held-out DSM loss %.6g %s %.6g (live %s %.6g + "
                         + "tolerance %.3g)", candidateScore.mean(), promote ? "≤" : ">", limit, liveVersion,
                 liveScore.mean(), settings.tolerance());
-        return decision(promote, candidateScore, heldOut, liveVersion, liveScore.mean(), reason);
+        if (!promote || fid == null) {
+            return decision(promote, candidateScore, heldOut, liveVersion, liveScore.mean(), reason, null, null);
+        }
+        double candidateFid = candidateFid(candidate, architecture, heldOut);
+        double liveFid = liveFid(model, manifest, heldOut);
+        double fidLimit = liveFid + settings.fid().tolerance() * Math.abs(liveFid);
+        boolean notWorse = candidateFid <= fidLimit;
+        reason += String.format(Locale.ROOT, "; FID %.4g %s %.4g (live %.4g + tolerance %.3g, %d samples)",
+                candidateFid, notWorse ? "≤" : ">", fidLimit, liveFid, settings.fid().tolerance(),
+                settings.fid().samples());
+        return decision(notWorse, candidateScore, heldOut, liveVersion, liveScore.mean(), reason, candidateFid,
+                liveFid);
     }
 
     private Decision decision(boolean promote, Score score, Dataset heldOut, String liveVersion, Double liveScore,
-                              String reason) {
+                              String reason, Double candidateFid, Double liveFid) {
         return new Decision(promote, score.mean(), score.perLevel(), liveVersion, liveScore, settings.tolerance(),
-                score.images(), settings.seed(), heldOut.source(), reason);
+                score.images(), settings.seed(), heldOut.source(), reason, candidateFid, liveFid);
+    }
+
+    /** The candidate's FID, or null when the FID condition is off. */
+    private Double candidateFid(TrainableScoreModel candidate, Architecture architecture, Dataset heldOut) {
+        return fid == null ? null : fid.of(candidate, architecture, heldOut);
+    }
+
+    private double liveFid(String model, CheckpointManifest manifest, Dataset heldOut) {
+        String key = model + "/" + manifest.versionId() + "|" + FidMeter.referenceKey(heldOut);
+        synchronized (liveFids) {
+            Double cached = liveFids.get(key);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        LoadedCheckpoint checkpoint = store.fetch(model, manifest.versionId(), manifest.architecture(),
+                manifest.schedule());
+        double f;
+        try (NDManager manager = NDManager.newBaseManager();
+             TrainableScoreModel live = checkpoint.newNetwork(manager)) {
+            f = fid.of(live, manifest.architecture(), heldOut);
+        }
+        synchronized (liveFids) {
+            liveFids.put(key, f);
+        }
+        return f;
+    }
+
+    /** Closes the FID gate's classifier. */
+    @Override
+    public void close() {
+        if (fid != null) {
+            fid.close();
+        }
     }
 
     private Score liveScore(String model, CheckpointManifest manifest, Dataset heldOut) {

@@ -150,6 +150,15 @@ public final class RunRecord {
         updatedAt = Instant.now();
     }
 
+    /** The run's spec once its schedule is decided (designed from the data when it first trains). */
+    synchronized void spec(RunSpec newSpec) {
+        if (!newSpec.runId().equals(id)) {
+            throw new IllegalArgumentException("spec of run " + newSpec.runId() + " given to run " + id);
+        }
+        spec = newSpec;
+        updatedAt = Instant.now();
+    }
+
     synchronized void step(long newStep) {
         step = newStep;
     }

@@ -1,7 +1,10 @@
 package dev.ncsn.trainer.core;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.net.Architecture;
+import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.store.ModelStore;
 import dev.ncsn.model.train.Adam;
 import dev.ncsn.model.train.ExponentialMovingAverage;
@@ -25,6 +28,8 @@ import java.util.regex.Pattern;
  * {"model": "fashion-mnist", "data": {"dataset": "fashion-mnist", "version": "latest"},
  *  "preset": "compact", "batchSize": 64, "steps": 5000, "checkpointEvery": 500}
  * </pre>
+ * A run of a family that designs its schedule (ncsnv2) without a {@code "schedule": {"sigmaMax": …, "sigmaMin": …,
+ * "levels": …}} gets one designed from its training data when it first trains.
  */
 public record RunRequest(
         String runId,
@@ -35,6 +40,7 @@ public record RunRequest(
         Boolean continuous,
         String preset,
         ArchitectureField architecture,
+        ScheduleField schedule,
         String objective,
         Integer batchSize,
         Long steps,
@@ -49,12 +55,38 @@ public record RunRequest(
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,47}");
     private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT);
 
+    @JsonCreator
+    public RunRequest {
+    }
+
     /** A data reference as sent (see {@link DatasetRef} for the three forms). */
     public record Source(String path, String prefix, String dataset, String version) {
     }
 
-    /** A custom network: channels, image size, ngf and noise levels. */
-    public record ArchitectureField(Integer channels, Integer imageSize, Integer ngf, Integer levels) {
+    /** A custom network: its family (default ncsn), channels, image size, ngf and noise levels. */
+    public record ArchitectureField(String family, Integer channels, Integer imageSize, Integer ngf, Integer levels) {
+
+        @JsonCreator
+        public ArchitectureField {
+        }
+
+        /** An NCSN network. */
+        public ArchitectureField(Integer channels, Integer imageSize, Integer ngf, Integer levels) {
+            this(null, channels, imageSize, ngf, levels);
+        }
+    }
+
+    /** An explicit noise schedule: σ1, σL and the number of levels, geometric in between. */
+    public record ScheduleField(Double sigmaMax, Double sigmaMin, Integer levels) {
+    }
+
+    /** A request as before schedules could be given (every caller that names none). */
+    public RunRequest(String runId, String model, Source data, Source heldOut, String init, Boolean continuous,
+                      String preset, ArchitectureField architecture, String objective, Integer batchSize, Long steps,
+                      Double learningRate, Double emaRate, Long seed, Boolean randomFlip, Integer checkpointEvery,
+                      Integer previewCount, Integer previewStepsPerLevel) {
+        this(runId, model, data, heldOut, init, continuous, preset, architecture, null, objective, batchSize, steps,
+                learningRate, emaRate, seed, randomFlip, checkpointEvery, previewCount, previewStepsPerLevel);
     }
 
     /** Parses a JSON body strictly. */
@@ -94,6 +126,12 @@ public record RunRequest(
                     + "{\"dataset\": NAME}, not " + dataRef);
         }
         Architecture arch = architecture(defaults);
+        NoiseSchedule given = givenSchedule();
+        if (given != null) {
+            arch = arch.withLevels(given.levels());
+        } else if (!ScoreNetworks.family(arch).designsSchedule()) {
+            given = ScoreNetworks.defaultSchedule(arch);
+        }
         TrainingConfig.Objective objectiveValue = parseEnum("objective", objective, TrainingConfig.Objective.class,
                 TrainingConfig.Objective.DSM);
         int batch = batchSize == null ? defaults.batchSize() : batchSize;
@@ -126,7 +164,26 @@ public record RunRequest(
         }
         return new RunSpec(id, model, dataRef, heldOutRef, initValue, isContinuous, arch, objectiveValue, batch,
                 stepCount, lr, ema, seed == null ? 0L : seed, randomFlip != null && randomFlip, every, preview,
-                previewSteps);
+                previewSteps, given, null);
+    }
+
+    /** The request's schedule, checked, or null when it names none. */
+    private NoiseSchedule givenSchedule() {
+        if (schedule == null) {
+            return null;
+        }
+        ScheduleField f = schedule;
+        if (f.sigmaMax() == null || f.sigmaMin() == null || f.levels() == null) {
+            throw new InvalidRunException("schedule needs sigmaMax, sigmaMin and levels");
+        }
+        if (f.levels() < 1 || f.levels() > 1000) {
+            throw new InvalidRunException("schedule.levels must be between 1 and 1000, got " + f.levels());
+        }
+        try {
+            return new NoiseSchedule(f.sigmaMax(), f.sigmaMin(), f.levels());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRunException("schedule: " + e.getMessage());
+        }
     }
 
     private Architecture architecture(RunDefaults defaults) {
@@ -152,7 +209,13 @@ public record RunRequest(
             if (levels < 1 || levels > 1000) {
                 throw new InvalidRunException("architecture.levels must be between 1 and 1000, got " + levels);
             }
-            return new Architecture("custom", a.channels(), a.imageSize(), a.ngf(), levels);
+            String family = a.family() == null ? Architecture.DEFAULT_FAMILY : a.family();
+            try {
+                ScoreNetworks.family(family);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRunException("architecture.family: " + e.getMessage());
+            }
+            return new Architecture(family, "custom", a.channels(), a.imageSize(), a.ngf(), levels);
         }
         String name = preset == null ? defaults.preset() : preset;
         try {

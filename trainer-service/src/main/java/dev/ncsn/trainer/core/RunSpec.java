@@ -1,9 +1,9 @@
 package dev.ncsn.trainer.core;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.net.ScoreNetworks;
+import dev.ncsn.model.schedule.ScheduleDesigner;
 import dev.ncsn.model.train.TrainingConfig;
 import dev.ncsn.trainer.data.DatasetRef;
 
@@ -31,6 +31,11 @@ import java.util.Objects;
  * @param checkpointEvery      publish a candidate version every this many steps (and at a segment's last step)
  * @param previewCount         images in each version's samples.png
  * @param previewStepsPerLevel Langevin steps per noise level for that grid
+ * @param schedule             the noise levels: given by the request, the family's default (NCSN), the live
+ *                             version's (init live), or designed from the training data when the run first starts
+ *                             (NCSNv2, see {@link TrainingJob}); null until then, and in records written before
+ *                             schedules were stored (their family's default)
+ * @param scheduleDesign       how the schedule was designed, each rule's value; null when it was not designed
  */
 public record RunSpec(
         String runId,
@@ -49,7 +54,9 @@ public record RunSpec(
         boolean randomFlip,
         int checkpointEvery,
         int previewCount,
-        int previewStepsPerLevel) {
+        int previewStepsPerLevel,
+        NoiseSchedule schedule,
+        ScheduleDesigner.Design scheduleDesign) {
 
     /** Where a run's first weights come from. */
     public enum Init { SCRATCH, LIVE }
@@ -61,25 +68,34 @@ public record RunSpec(
         Objects.requireNonNull(init, "init");
         Objects.requireNonNull(architecture, "architecture");
         Objects.requireNonNull(objective, "objective");
+        if (schedule != null && schedule.levels() != architecture.levels()) {
+            throw new IllegalArgumentException("the schedule has " + schedule.levels() + " levels, the architecture "
+                    + architecture.levels());
+        }
     }
 
     /** The training configuration of every segment. */
     public TrainingConfig trainingConfig() {
-        return new TrainingConfig(model, architecture, schedule(), objective, batchSize, learningRate, emaRate, seed,
-                randomFlip);
+        return new TrainingConfig(model, architecture, schedule != null ? schedule
+                : ScoreNetworks.defaultSchedule(architecture), objective, batchSize, learningRate, emaRate, seed,
+                randomFlip, scheduleDesign);
     }
 
-    /**
-     * The architecture's family's default schedule: for NCSN the paper's image schedule for 10 levels, otherwise the
-     * same σ range with the architecture's level count; for NCSNv2's presets their designed schedules.
-     */
-    @JsonIgnore
-    public NoiseSchedule schedule() {
-        return ScoreNetworks.defaultSchedule(architecture);
+    /** Whether the schedule is still to be designed from the training data when the run first trains. */
+    public boolean designsSchedule() {
+        return schedule == null && ScoreNetworks.family(architecture).designsSchedule();
+    }
+
+    /** The run on this schedule (the architecture takes its level count), with the design it came from or null. */
+    public RunSpec withSchedule(NoiseSchedule newSchedule, ScheduleDesigner.Design design) {
+        return new RunSpec(runId, model, data, heldOut, init, continuous,
+                architecture.withLevels(newSchedule.levels()), objective, batchSize, steps, learningRate, emaRate,
+                seed, randomFlip, checkpointEvery, previewCount, previewStepsPerLevel, newSchedule, design);
     }
 
     public RunSpec withData(DatasetRef newData, DatasetRef newHeldOut) {
         return new RunSpec(runId, model, newData, newHeldOut, init, continuous, architecture, objective, batchSize,
-                steps, learningRate, emaRate, seed, randomFlip, checkpointEvery, previewCount, previewStepsPerLevel);
+                steps, learningRate, emaRate, seed, randomFlip, checkpointEvery, previewCount, previewStepsPerLevel,
+                schedule, scheduleDesign);
     }
 }

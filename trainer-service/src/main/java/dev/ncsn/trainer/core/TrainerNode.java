@@ -89,10 +89,20 @@ public final class TrainerNode implements AutoCloseable {
             CheckpointManifest m = ctx.store().manifest(model, initVersion).orElseThrow(() ->
                     new DatasetCatalog.UnknownDataException("the live version " + live.version() + " of "
                             + model + " has no manifest"));
-            if (!m.architecture().equals(spec.architecture())) {
+            // a run that would design its schedule continues on the live version's instead
+            boolean takesLiveSchedule = spec.designsSchedule();
+            var askedArchitecture = takesLiveSchedule
+                    ? spec.architecture().withLevels(m.architecture().levels()) : spec.architecture();
+            if (!m.architecture().equals(askedArchitecture)) {
                 throw new InvalidRunException("init is \"live\" but the live version " + initVersion + " has "
-                        + "architecture " + m.architecture() + ", the request " + spec.architecture()
+                        + "architecture " + m.architecture() + ", the request " + askedArchitecture
                         + "; ask for the same preset or architecture");
+            }
+            if (takesLiveSchedule) {
+                spec = spec.withSchedule(m.schedule(), m.scheduleDesign());
+            } else if (spec.schedule() != null && !spec.schedule().equals(m.schedule())) {
+                throw new InvalidRunException("init is \"live\" but the live version " + initVersion + " was "
+                        + "trained on noise schedule " + m.schedule() + ", the request asks for " + spec.schedule());
             }
         }
         spec = spec.withData(data, heldOut);
@@ -315,6 +325,7 @@ public final class TrainerNode implements AutoCloseable {
                 return;
             }
         }
+        ctx.gate().close();
     }
 
     @Override

@@ -103,9 +103,10 @@ public final class TrainingJob {
         try {
             while (true) {
                 RunRecord.Segment segment = record.segment();
-                if (!trainSegment(spec, segment)) {
+                if (!trainSegment(segment)) {
                     return;
                 }
+                spec = record.spec();
                 if (!spec.continuous()) {
                     setStatus(RunStatus.COMPLETED, null);
                     ctx.states().deleteLocal(id());
@@ -129,7 +130,8 @@ public final class TrainingJob {
     }
 
     /** Trains one segment to its end step. False when the job stopped before. */
-    private boolean trainSegment(RunSpec spec, RunRecord.Segment segment) {
+    private boolean trainSegment(RunRecord.Segment segment) {
+        RunSpec spec = record.spec();
         if (record.status() != RunStatus.RUNNING) {
             setStatus(RunStatus.RUNNING, null);
         }
@@ -139,8 +141,12 @@ public final class TrainingJob {
         LOG.infof("run %s: training on %d images of %d×%d×%d; gate on %d held-out images (%s)", id(),
                 data.train().size(), data.train().channels(), data.train().height(), data.train().width(),
                 Math.min(data.heldOut().size(), ctx.settings().gate().heldOutSize()), data.heldOutOrigin());
+        long saved = ctx.states().prepare(id(), segment.index());
+        if (saved < 0 && segment.index() == 1 && segment.initVersion() == null && spec.designsSchedule()) {
+            spec = designSchedule(spec, data);
+        }
         history = ctx.registry().loadLoss(id(), segment.index(), LossHistory.spacingFor(spec.steps()));
-        try (TrainingRun run = open(spec, segment, data)) {
+        try (TrainingRun run = open(spec, segment, data, saved)) {
             record.step(run.step());
             progress.begin(run.step(), segment.endStep());
             lastLog = System.nanoTime();
@@ -173,8 +179,29 @@ public final class TrainingJob {
         }
     }
 
-    private TrainingRun open(RunSpec spec, RunRecord.Segment segment, DatasetSource.TrainingData data) {
-        long saved = ctx.states().prepare(id(), segment.index());
+    /**
+     * A new run of a family that designs its schedule (NCSNv2): the paper's design on the training data, logged rule
+     * by rule and kept in the run's record before the first step, so that every later segment, resume and checkpoint
+     * uses it. A run that has saved state never comes here: it keeps the schedule it trained on.
+     */
+    private RunSpec designSchedule(RunSpec spec, DatasetSource.TrainingData data) {
+        LOG.infof("run %s: designing the noise schedule from the %d training images (NCSNv2's Techniques 1, 2, 4)",
+                id(), data.train().size());
+        long started = System.nanoTime();
+        TrainingConfig designed = spec.trainingConfig().forNewRun(null, data.train());
+        for (String line : designed.scheduleDesign().describe()) {
+            LOG.infof("run %s: %s", id(), line);
+        }
+        RunSpec withSchedule = spec.withSchedule(designed.schedule(), designed.scheduleDesign());
+        record.spec(withSchedule);
+        ctx.registry().save(record);
+        LOG.infof("run %s: trains on σ %.4f → %s over %d levels (designed in %.1f s)", id(),
+                designed.schedule().sigmaMax(), designed.schedule().sigmaMin(), designed.schedule().levels(),
+                (System.nanoTime() - started) / 1e9);
+        return withSchedule;
+    }
+
+    private TrainingRun open(RunSpec spec, RunRecord.Segment segment, DatasetSource.TrainingData data, long saved) {
         Path root = ctx.states().localRoot(id(), segment.index());
         TrainingConfig config = spec.trainingConfig();
         if (saved >= 0) {

@@ -88,7 +88,7 @@ class PromotionGateTest {
              TrainingRun run = TrainingRun.start(config, train)) {
             // The first candidate (fresh weights): nothing is live, so it is promoted.
             PromotionGate.Score initial = gate.score(run.network(), heldOut);
-            PromotionGate.Decision d1 = gate.decide(model, run.network(), initial, heldOut);
+            PromotionGate.Decision d1 = gate.decide(model, TrainerFixture.TINY, run.network(), initial, heldOut);
             assertTrue(d1.promote(), d1.reason());
             assertNull(d1.liveVersion());
             String v1 = publish(publisher, run, d1, "v1");
@@ -99,7 +99,7 @@ class PromotionGateTest {
             }
             PromotionGate.Score better = gate.score(run.network(), heldOut);
             assertTrue(better.mean() < initial.mean(), initial.mean() + " → " + better.mean());
-            PromotionGate.Decision d2 = gate.decide(model, run.network(), better, heldOut);
+            PromotionGate.Decision d2 = gate.decide(model, TrainerFixture.TINY, run.network(), better, heldOut);
             assertTrue(d2.promote(), d2.reason());
             assertEquals(v1, d2.liveVersion());
             assertEquals(initial.mean(), d2.liveScore(), 1e-6 * initial.mean(),
@@ -108,7 +108,7 @@ class PromotionGateTest {
 
             // Fresh weights of another seed are worse than v2 beyond the tolerance: rejected, kept with the score.
             PromotionGate.Score worseScore = gate.score(worse, heldOut);
-            PromotionGate.Decision d3 = gate.decide(model, worse, worseScore, heldOut);
+            PromotionGate.Decision d3 = gate.decide(model, TrainerFixture.TINY, worse, worseScore, heldOut);
             assertFalse(d3.promote(), d3.reason());
             assertEquals(v2, d3.liveVersion());
             assertEquals(better.mean(), d3.liveScore(), 1e-6 * better.mean());
@@ -127,10 +127,10 @@ class PromotionGateTest {
 
             // The tolerance is relative to the live score: a margin above the gap lets the same candidate through.
             double gap = (worseScore.mean() - better.mean()) / better.mean();
-            assertTrue(gate(gap * 1.5).decide(model, worse, worseScore, heldOut).promote());
-            assertFalse(gate(gap * 0.5).decide(model, worse, worseScore, heldOut).promote());
+            assertTrue(gate(gap * 1.5).decide(model, TrainerFixture.TINY, worse, worseScore, heldOut).promote());
+            assertFalse(gate(gap * 0.5).decide(model, TrainerFixture.TINY, worse, worseScore, heldOut).promote());
             // and a candidate exactly as good as the live version passes with no tolerance at all
-            assertTrue(gate(0).decide(model, run.network(), better, heldOut).promote());
+            assertTrue(gate(0).decide(model, TrainerFixture.TINY, run.network(), better, heldOut).promote());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ncsn.trainer.core;
 
+import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.train.TrainingConfig;
 import dev.ncsn.trainer.config.RunDefaults;
@@ -51,6 +52,36 @@ class RunRequestTest {
         assertEquals(0.9, spec.trainingConfig().emaRate());
         assertTrue(spec.randomFlip());
         assertEquals(4, spec.previewCount());
+    }
+
+    @Test
+    void theScheduleIsTheFamilysDefaultGivenOrLeftToTheDesigner() {
+        String data = "\"model\":\"m\",\"data\":{\"dataset\":\"d\"}";
+        RunSpec ncsn = RunRequest.parse("{" + data + ",\"preset\":\"compact\"}").toSpec(DEFAULTS);
+        assertEquals(NoiseSchedule.IMAGES, ncsn.schedule(), "NCSN trains on the paper's schedule");
+        assertFalse(ncsn.designsSchedule());
+
+        RunSpec v2 = RunRequest.parse("{" + data + ",\"preset\":\"ncsnv2-compact\"}").toSpec(DEFAULTS);
+        assertNull(v2.schedule(), "designed from the data when the run first trains");
+        assertTrue(v2.designsSchedule());
+        RunSpec custom = RunRequest.parse("{" + data + ",\"architecture\":{\"family\":\"ncsnv2\",\"channels\":1,"
+                + "\"imageSize\":28,\"ngf\":4}}").toSpec(DEFAULTS);
+        assertEquals(new Architecture("ncsnv2", "custom", 1, 28, 4, 10), custom.architecture());
+        assertTrue(custom.designsSchedule());
+
+        RunSpec given = RunRequest.parse("{" + data + ",\"preset\":\"ncsnv2-compact\",\"schedule\":{\"sigmaMax\":5,"
+                + "\"sigmaMin\":0.02,\"levels\":12}}").toSpec(DEFAULTS);
+        assertEquals(new NoiseSchedule(5, 0.02, 12), given.schedule());
+        assertEquals(12, given.architecture().levels(), "the network takes the schedule's level count");
+        assertFalse(given.designsSchedule());
+        assertEquals(given.schedule(), given.trainingConfig().schedule());
+
+        assertTrue(error("{" + data + ",\"schedule\":{\"sigmaMax\":5,\"levels\":12}}")
+                .contains("schedule needs sigmaMax, sigmaMin and levels"));
+        assertTrue(error("{" + data + ",\"schedule\":{\"sigmaMax\":0.001,\"sigmaMin\":0.01,\"levels\":12}}")
+                .startsWith("schedule: "));
+        assertTrue(error("{" + data + ",\"architecture\":{\"family\":\"ncsn3\",\"channels\":1,\"imageSize\":28,"
+                + "\"ngf\":4}}").contains("architecture.family: unknown network family 'ncsn3'"));
     }
 
     @Test
