@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -79,7 +80,8 @@ public final class SamplingWorker implements AutoCloseable {
     }
 
     private final int maxJobs;
-    private final int maxSamples;
+    /** Images a shared pass may hold: the served versions' budget (measured or configured), read at each admission. */
+    private final IntSupplier sampleBudget;
     private final JobEventSink events;
     private final RecentCancels cancels;
     private final SamplerMetrics metrics;
@@ -104,20 +106,40 @@ public final class SamplingWorker implements AutoCloseable {
         this(settings, events, cancels, metrics, null);
     }
 
-    /** @param snapshots where running jobs are written down; null for none (no resume possible) */
+    /**
+     * A worker whose per-pass budget is the configured one (or, when it is to be measured, the default): for
+     * workers assembled without model slots.
+     *
+     * @param snapshots where running jobs are written down; null for none (no resume possible)
+     */
     public SamplingWorker(SamplerSettings settings, JobEventSink events, RecentCancels cancels,
                           SamplerMetrics metrics, SnapshotWriter snapshots) {
+        this(settings, events, cancels, metrics, snapshots, fixedBudget(settings));
+    }
+
+    /**
+     * @param snapshots    where running jobs are written down; null for none (no resume possible)
+     * @param sampleBudget images one shared pass may hold, read whenever a job asks for room (it changes when a
+     *                     version of another shape is loaded)
+     */
+    public SamplingWorker(SamplerSettings settings, JobEventSink events, RecentCancels cancels,
+                          SamplerMetrics metrics, SnapshotWriter snapshots, IntSupplier sampleBudget) {
+        this.sampleBudget = sampleBudget;
         this.snapshots = snapshots;
         this.snapshotIntervalNanos = settings.snapshotInterval().toNanos();
         this.instanceId = settings.instanceId();
         this.maxJobs = settings.maxInFlightJobs();
-        this.maxSamples = settings.maxInFlightSamples();
         this.events = events;
         this.cancels = cancels;
         this.metrics = metrics;
         metrics.inFlight(admitted::size);
         this.thread = new Thread(this::run, "ncsn-sampling-" + settings.instanceId());
         this.thread.setDaemon(true);
+    }
+
+    private static IntSupplier fixedBudget(SamplerSettings settings) {
+        int budget = settings.batch().isAuto() ? SamplerSettings.DEFAULT_BATCH_BUDGET : settings.batch().budget();
+        return () -> budget;
     }
 
     public void start() {
@@ -130,7 +152,7 @@ public final class SamplingWorker implements AutoCloseable {
             return false;
         }
         int jobs = admitted.size();
-        return jobs == 0 || (jobs < maxJobs && admittedSamples.get() + count <= maxSamples);
+        return jobs == 0 || (jobs < maxJobs && admittedSamples.get() + count <= sampleBudget.getAsInt());
     }
 
     /** Jobs admitted and not finished. */
@@ -384,12 +406,14 @@ public final class SamplingWorker implements AutoCloseable {
             // would take the sequence number of an event the stream already has.
             return;
         }
+        long start = System.nanoTime();
         // totalSteps as the frames count them (the plan's updates); evaluations as the sampler costs them
         JobEvent.Started event = new JobEvent.Started(job.request.jobId(), job.sequence++, instanceId,
                 job.lease.model().version(), job.chain.grid().levels(), job.chain.spec().stepsPerLevel(),
                 job.chain.plan().size(), job.chain.count(),
                 (long) job.chain.networkEvaluations() * job.chain.count(), Instant.now());
         job.publishPreview(event);
+        metrics.eventSent(System.nanoTime() - start);
     }
 
     /** One Langevin step for every running job: one forward pass per model version. */
@@ -474,6 +498,7 @@ public final class SamplingWorker implements AutoCloseable {
     }
 
     private void finish(RunningJob job) {
+        long start = System.nanoTime();
         ServedModel model = job.lease.model();
         String id = job.request.jobId();
         JobEvent terminal;
@@ -518,6 +543,7 @@ public final class SamplingWorker implements AutoCloseable {
             }
             pendingTerminals.decrementAndGet();
         });
+        metrics.eventSent(System.nanoTime() - start);
         LOG.debugf("job %s %s on %s after %d steps", id, outcome, model, job.chain.completedEvaluations());
     }
 
@@ -589,6 +615,7 @@ public final class SamplingWorker implements AutoCloseable {
 
         /** On the sampling thread, inside a step. */
         private void onFrame(Frame frame) {
+            long start = System.nanoTime();
             ServedModel model = lease.model();
             int count = chain.count();
             JobEvent.Frame event = new JobEvent.Frame(request.jobId(), sequence++, frame.level(),
@@ -597,6 +624,7 @@ public final class SamplingWorker implements AutoCloseable {
                     SampleImages.grid(frame.samples(), count, model),
                     denoisedPreview ? SampleImages.grid(frame.denoised(), count, model) : null, Instant.now());
             publishPreview(event);
+            metrics.eventSent(System.nanoTime() - start);
         }
 
         /** Publishes an event the job does not depend on (started, frames): a failure is logged, not fatal. */
