@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
  * batch whose time per image still improved on half its size by at least {@code threshold}.
  *
  * <p>Each batch is timed {@code repeats} times and its fastest pass counts, since on a shared CPU interference
- * only ever adds time. The doubling stops at the first batch that does not pay (the budget is then the batch
+ * only ever adds time; a doubling that seems not to pay is timed again, taking turns with the batch before it,
+ * before it is believed. The doubling stops at the first batch that does not pay (the budget is then the batch
  * before it), at {@code largest}, at a batch whose pass fails (out of memory on a GPU), or before a batch whose
  * passes would take the measurement past {@code limitNanos} (counted as the passes' own time, so the bound holds
  * whatever the cost curve). A bigger batch never costs throughput while it still gets cheaper per image; what it
@@ -91,18 +92,40 @@ public final class BatchCalibration {
                     spent += t;
                     best = Math.min(best, t);
                 }
+                if (previous != null && !pays(previous.nanos(), best, batch)
+                        && spent + (previous.nanos() + best) * repeats <= limitNanos) {
+                    // Before stopping, time both sizes again, taking turns, so that a busy moment of the device
+                    // that fell on one of them does not decide (the fastest of all passes counts).
+                    long again = previous.nanos();
+                    for (int r = 0; r < repeats; r++) {
+                        long t = cost.nanos(previous.batch());
+                        spent += t;
+                        again = Math.min(again, t);
+                        t = cost.nanos(batch);
+                        spent += t;
+                        best = Math.min(best, t);
+                    }
+                    previous = new Point(previous.batch(), again);
+                    points.set(points.size() - 1, previous);
+                }
             } catch (RuntimeException | OutOfMemoryError e) {
                 return new Result(previous == null ? 1 : previous.batch(), points,
                         "a pass of " + batch + " failed (" + e + ")", spent);
             }
             Point point = new Point(batch, best);
             points.add(point);
-            if (previous != null && point.nanosPerImage() > previous.nanosPerImage() * (1 - threshold)) {
-                double gain = 1 - point.nanosPerImage() / previous.nanosPerImage();
+            if (previous != null && !pays(previous.nanos(), best, batch)) {
+                double change = point.nanosPerImage() / previous.nanosPerImage() - 1;
                 return new Result(previous.batch(), points, String.format(Locale.ROOT,
-                        "%d images per pass cut the time per image by %.1f %% only", batch, 100 * gain), spent);
+                        "%d images per pass, where the time per image changed by %+.1f %% (less than -%.0f %%)",
+                        batch, 100 * change, 100 * threshold), spent);
             }
             previous = point;
         }
+    }
+
+    /** Whether a pass of {@code batch} images (twice the last) cut the time per image by the threshold. */
+    private boolean pays(long halfNanos, long nanos, int batch) {
+        return (double) nanos / batch <= (double) halfNanos / (batch / 2) * (1 - threshold);
     }
 }

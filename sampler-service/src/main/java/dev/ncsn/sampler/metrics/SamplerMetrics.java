@@ -23,8 +23,10 @@ import java.util.function.Supplier;
  *   <li>{@code ncsn_sampler_sample_steps_total}: the same counted per image (a job of 16 images counts 16 per step);</li>
  *   <li>{@code ncsn_sampler_forward_pass_seconds}: score network passes (each shared by every job in flight on
  *       that version), so steps / passes is the sharing factor;</li>
- *   <li>{@code ncsn_sampler_events_seconds}: making and sending each job event on the sampling thread (frames with
- *       their PNGs, started, terminal events), time the network does not run;</li>
+ *   <li>{@code ncsn_sampler_events_seconds}: making and sending each job event (frames with their PNGs, started,
+ *       terminal events) on the worker's event thread, beside the sampling thread, and
+ *       {@code ncsn_sampler_events_awaited_seconds}: the sampling thread waiting, after each step, for the events of
+ *       the step before (non-zero when events take longer than a pass);</li>
  *   <li>{@code ncsn_sampler_jobs_in_flight}: jobs admitted and not finished;</li>
  *   <li>{@code ncsn_sampler_model_info{model,version}} = 1 for each live version, and
  *       {@code ncsn_sampler_model_training_step{model}} of the live version;</li>
@@ -51,6 +53,7 @@ public final class SamplerMetrics {
     private final Counter sampleSteps;
     private final Timer forwardPass;
     private final Timer events;
+    private final Timer eventsAwaited;
     private final Counter snapshots;
     private final Counter snapshotFailures;
     private final DistributionSummary snapshotSize;
@@ -74,6 +77,8 @@ public final class SamplerMetrics {
         this.events = Timer.builder("ncsn.sampler.events")
                 .description("making and sending a job event on the sampling thread (its PNGs, JSON, the send)")
                 .register(registry);
+        this.eventsAwaited = Timer.builder("ncsn.sampler.events.awaited")
+                .description("the sampling thread waiting for the previous step's events to be sent").register(registry);
         this.snapshots = Counter.builder("ncsn.sampler.snapshots").description("job snapshots stored")
                 .register(registry);
         this.snapshotFailures = Counter.builder("ncsn.sampler.snapshot.failures")
@@ -113,14 +118,24 @@ public final class SamplerMetrics {
         }
     }
 
-    /** One job event made and handed to the producer on the sampling thread. */
+    /** One job event made and handed to the producer (on the event thread). */
     public void eventSent(long nanos) {
         events.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Seconds the sampling thread spent making and sending job events. */
+    /** Seconds spent making and sending job events (on the event thread, beside the sampling thread). */
     public double eventSeconds() {
         return events.totalTime(TimeUnit.NANOSECONDS) / 1e9;
+    }
+
+    /** The sampling thread waited this long, after a step, for the step before's events to be sent. */
+    public void eventsAwaited(long nanos) {
+        eventsAwaited.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Seconds the sampling thread waited for events to be sent. */
+    public double eventsAwaitedSeconds() {
+        return eventsAwaited.totalTime(TimeUnit.NANOSECONDS) / 1e9;
     }
 
     public long eventsSent() {
