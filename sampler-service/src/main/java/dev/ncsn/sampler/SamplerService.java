@@ -88,7 +88,7 @@ public class SamplerService {
                 t.inpaintingRequests(), t.frames(), t.control(), t.modelUpdates(), t.deadLetter());
         return new SamplerSettings(bootstrapServers, config.groupId(), config.instanceId().orElseGet(
                 () -> InstanceId.generate("sampler")), topics, config.models(), config.maxInFlightJobs(),
-                config.maxInFlightSamples(), config.recentCancels(), config.reconcileInterval(), config.device(),
+                config.batch().toSettings(), config.recentCancels(), config.reconcileInterval(), config.device(),
                 config.pollTimeout(), config.shutdownGrace(), config.consumer(), config.snapshotInterval());
     }
 }

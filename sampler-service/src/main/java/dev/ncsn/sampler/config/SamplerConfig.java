@@ -29,15 +29,14 @@ public interface SamplerConfig {
     Optional<String> instanceId();
 
     /**
-     * Jobs sampled at once; they share forward passes. A safety bound: {@link #maxInFlightSamples()}, the batch of a
-     * shared pass, is what should follow the hardware.
+     * Jobs sampled at once; they share forward passes. A safety bound: the per-pass sample budget
+     * ({@link #batch()}), which follows the hardware, decides the batch.
      */
     @WithDefault("64")
     int maxInFlightJobs();
 
-    /** Images sampled at once (a larger single job still runs, alone). */
-    @WithDefault("256")
-    int maxInFlightSamples();
+    /** The per-pass sample budget: images sampled at once (a larger single job still runs, alone). */
+    BatchConfig batch();
 
     /** Cancelled job ids remembered for requests that arrive after their cancel. */
     @WithDefault("10000")
@@ -69,6 +68,33 @@ public interface SamplerConfig {
     Map<String, String> consumer();
 
     TopicSettings topics();
+
+    /** {@code ncsn.sampler.batch.*}: how many images one shared forward pass holds ({@link BatchSettings}). */
+    interface BatchConfig {
+
+        /**
+         * {@code auto}: measured on each loaded network at start-up (and again when a hot reload changes its shape);
+         * or a number of images, set for the device.
+         */
+        @WithDefault("auto")
+        String budget();
+
+        /** auto: the fraction by which doubling the batch must cut the time per image to be taken. */
+        @WithDefault("" + BatchSettings.DEFAULT_THRESHOLD)
+        double threshold();
+
+        /** auto: the most time the measuring passes of one network shape may take. */
+        @WithDefault("5s")
+        Duration calibrationTime();
+
+        /** auto: the largest batch tried. */
+        @WithDefault("" + BatchSettings.DEFAULT_LARGEST)
+        int largest();
+
+        default BatchSettings toSettings() {
+            return new BatchSettings(BatchSettings.parseBudget(budget()), threshold(), calibrationTime(), largest());
+        }
+    }
 
     interface TopicSettings {
 

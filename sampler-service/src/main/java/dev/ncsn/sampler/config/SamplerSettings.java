@@ -20,7 +20,8 @@ import java.util.Objects;
  * @param topics              topic names
  * @param models              model names this worker serves; the first is the default for requests without one
  * @param maxInFlightJobs     jobs sampled at once on this worker (they share forward passes)
- * @param maxInFlightSamples  images sampled at once; a larger single job still runs, alone
+ * @param batch               the per-pass sample budget: images sampled at once (a larger single job still runs,
+ *                            alone), measured on the loaded network or set for the device
  * @param recentCancels       how many cancelled job ids are remembered for requests that arrive later
  * @param reconcileInterval   how often the live pointer is re-read in case a model-update event was missed
  * @param device              "auto" (GPU if DJL sees one), "cpu" or "gpu"
@@ -37,7 +38,7 @@ public record SamplerSettings(
         TopicNames topics,
         List<String> models,
         int maxInFlightJobs,
-        int maxInFlightSamples,
+        BatchSettings batch,
         int recentCancels,
         Duration reconcileInterval,
         String device,
@@ -60,73 +61,83 @@ public record SamplerSettings(
         if (models.isEmpty()) {
             throw new IllegalArgumentException("a sampler serves at least one model");
         }
-        if (maxInFlightJobs < 1 || maxInFlightSamples < 1 || recentCancels < 1) {
-            throw new IllegalArgumentException("maxInFlightJobs, maxInFlightSamples and recentCancels must be positive");
+        if (maxInFlightJobs < 1 || recentCancels < 1) {
+            throw new IllegalArgumentException("maxInFlightJobs and recentCancels must be positive");
         }
+        Objects.requireNonNull(batch, "batch");
         consumerProperties = consumerProperties == null ? Map.of() : Map.copyOf(consumerProperties);
         if (snapshotInterval == null || snapshotInterval.isNegative() || snapshotInterval.isZero()) {
             throw new IllegalArgumentException("snapshotInterval must be positive, got " + snapshotInterval);
         }
     }
 
-    /** Settings with the default snapshot interval. */
+    /** Settings with the default snapshot interval and a fixed per-pass budget of {@code maxInFlightSamples}. */
     public SamplerSettings(String bootstrapServers, String groupId, String instanceId, TopicNames topics,
                            List<String> models, int maxInFlightJobs, int maxInFlightSamples, int recentCancels,
                            Duration reconcileInterval, String device, Duration pollTimeout, Duration shutdownGrace,
                            Map<String, String> consumerProperties) {
-        this(bootstrapServers, groupId, instanceId, topics, models, maxInFlightJobs, maxInFlightSamples, recentCancels,
-                reconcileInterval, device, pollTimeout, shutdownGrace, consumerProperties, DEFAULT_SNAPSHOT_INTERVAL);
+        this(bootstrapServers, groupId, instanceId, topics, models, maxInFlightJobs,
+                BatchSettings.fixed(maxInFlightSamples), recentCancels, reconcileInterval, device, pollTimeout,
+                shutdownGrace, consumerProperties, DEFAULT_SNAPSHOT_INTERVAL);
     }
 
     public String defaultModel() {
         return models.get(0);
     }
 
-    /** Defaults for everything but the servers, names and models; tests adjust with the wither methods. */
     /**
-     * Jobs at once: a safety bound only, so that the per-pass sample budget below decides how many jobs share a
-     * forward pass (a fixed 4 capped the gain of batching at 2.6× for 16 one-image jobs on the CPU).
+     * Jobs at once: a safety bound only, so that the per-pass sample budget decides how many jobs share a forward
+     * pass (a fixed 4 capped the gain of batching at 2.6× for 16 one-image jobs on the CPU).
      */
     public static final int DEFAULT_MAX_IN_FLIGHT_JOBS = 64;
-    /** Images at once, i.e. the batch of a shared forward pass: set it per device (a GPU takes far more). */
-    public static final int DEFAULT_MAX_IN_FLIGHT_SAMPLES = 256;
+    /** The budget of a version built without one (tests that assemble a worker by hand). */
+    public static final int DEFAULT_BATCH_BUDGET = 256;
 
+    /**
+     * Defaults for everything but the servers, names and models, as the service's: the per-pass budget measured on
+     * the loaded network. Tests adjust with the wither methods.
+     */
     public static SamplerSettings defaults(String bootstrapServers, String groupId, String instanceId,
                                            TopicNames topics, List<String> models) {
         return new SamplerSettings(bootstrapServers, groupId, instanceId, topics, models, DEFAULT_MAX_IN_FLIGHT_JOBS,
-                DEFAULT_MAX_IN_FLIGHT_SAMPLES, 10_000,
-                Duration.ofSeconds(60), "auto", Duration.ofMillis(100), Duration.ofSeconds(30), Map.of());
+                BatchSettings.auto(), 10_000, Duration.ofSeconds(60), "auto", Duration.ofMillis(100),
+                Duration.ofSeconds(30), Map.of(), DEFAULT_SNAPSHOT_INTERVAL);
     }
 
     public SamplerSettings withMaxInFlightJobs(int jobs) {
-        return new SamplerSettings(bootstrapServers, groupId, instanceId, topics, models, jobs, maxInFlightSamples,
+        return new SamplerSettings(bootstrapServers, groupId, instanceId, topics, models, jobs, batch,
+                recentCancels, reconcileInterval, device, pollTimeout, shutdownGrace, consumerProperties, snapshotInterval);
+    }
+
+    public SamplerSettings withBatch(BatchSettings settings) {
+        return new SamplerSettings(bootstrapServers, groupId, instanceId, topics, models, maxInFlightJobs, settings,
                 recentCancels, reconcileInterval, device, pollTimeout, shutdownGrace, consumerProperties, snapshotInterval);
     }
 
     public SamplerSettings withReconcileInterval(Duration interval) {
         return new SamplerSettings(bootstrapServers, groupId, instanceId, topics, models, maxInFlightJobs,
-                maxInFlightSamples, recentCancels, interval, device, pollTimeout, shutdownGrace, consumerProperties, snapshotInterval);
+                batch, recentCancels, interval, device, pollTimeout, shutdownGrace, consumerProperties, snapshotInterval);
     }
 
     public SamplerSettings withShutdownGrace(Duration grace) {
         return new SamplerSettings(bootstrapServers, groupId, instanceId, topics, models, maxInFlightJobs,
-                maxInFlightSamples, recentCancels, reconcileInterval, device, pollTimeout, grace, consumerProperties, snapshotInterval);
+                batch, recentCancels, reconcileInterval, device, pollTimeout, grace, consumerProperties, snapshotInterval);
     }
 
     public SamplerSettings withInstanceId(String id) {
-        return new SamplerSettings(bootstrapServers, groupId, id, topics, models, maxInFlightJobs, maxInFlightSamples,
+        return new SamplerSettings(bootstrapServers, groupId, id, topics, models, maxInFlightJobs, batch,
                 recentCancels, reconcileInterval, device, pollTimeout, shutdownGrace, consumerProperties, snapshotInterval);
     }
 
     public SamplerSettings withSnapshotInterval(Duration interval) {
         return new SamplerSettings(bootstrapServers, groupId, instanceId, topics, models, maxInFlightJobs,
-                maxInFlightSamples, recentCancels, reconcileInterval, device, pollTimeout, shutdownGrace,
+                batch, recentCancels, reconcileInterval, device, pollTimeout, shutdownGrace,
                 consumerProperties, interval);
     }
 
     public SamplerSettings withConsumerProperties(Map<String, String> properties) {
         return new SamplerSettings(bootstrapServers, groupId, instanceId, topics, models, maxInFlightJobs,
-                maxInFlightSamples, recentCancels, reconcileInterval, device, pollTimeout, shutdownGrace, properties,
+                batch, recentCancels, reconcileInterval, device, pollTimeout, shutdownGrace, properties,
                 snapshotInterval);
     }
 

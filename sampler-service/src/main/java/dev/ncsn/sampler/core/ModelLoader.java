@@ -19,17 +19,21 @@ import java.util.Locale;
  * Turns a version in the {@link ModelStore} into a {@link ServedModel}: downloads it, verifies it (the store checks
  * the checksum, the size and the parameter table against the manifest; {@link LoadedCheckpoint#loadInto} checks
  * every parameter's name and shape against a network built from the manifest's architecture), loads it onto the
- * worker's device and warms it up with one forward pass at every noise level, whose scores must be finite.
+ * worker's device and warms it up with one forward pass at every noise level, whose scores must be finite. Then
+ * the version gets its per-pass sample budget ({@link BatchBudgets}: configured, or measured on this network).
  * Anything that fails is a {@link CheckpointException} and leaves nothing open.
  */
 public final class ModelLoader {
 
     private final ModelStore store;
     private final Device device;
+    private final BatchBudgets budgets;
 
-    public ModelLoader(ModelStore store, Device device) {
+    /** @param budgets the per-pass sample budget of each version loaded: configured, or measured after warm-up */
+    public ModelLoader(ModelStore store, Device device, BatchBudgets budgets) {
         this.store = store;
         this.device = device;
+        this.budgets = budgets;
     }
 
     /**
@@ -58,6 +62,11 @@ public final class ModelLoader {
         return device;
     }
 
+    /** The per-pass budgets of the versions loaded (and the measurements behind them). */
+    public BatchBudgets budgets() {
+        return budgets;
+    }
+
     /** Loads, verifies and warms up a version. */
     public ServedModel load(String model, String version) {
         CheckpointManifest manifest = store.manifest(model, version).orElseThrow(() -> new CheckpointException(
@@ -74,7 +83,8 @@ public final class ModelLoader {
         try {
             network = checkpoint.newNetwork(manager);
             warmUp(network, manager, model + "/" + version);
-            return new ServedModel(checkpoint.manifest(), manager, network);
+            int budget = budgets.budgetFor(network, manager, architecture, device.toString(), model + "/" + version);
+            return new ServedModel(checkpoint.manifest(), manager, network, budget);
         } catch (RuntimeException e) {
             if (network != null) {
                 network.close();

@@ -187,8 +187,8 @@ public final class ModelReloader implements AutoCloseable {
         unreachable.remove(model);
         ServedModel previous = slot.install(next);
         metrics.modelInstalled(next);
-        LOG.infof("now serving %s/%s (%s, step %d) on %s, loaded in %d ms%s", model, target,
-                next.manifest().architecture(), next.manifest().trainingStep(), loader.device(),
+        LOG.infof("now serving %s/%s (%s, step %d) on %s, %d images per pass, loaded in %d ms%s", model, target,
+                next.manifest().architecture(), next.manifest().trainingStep(), loader.device(), next.passBudget(),
                 (System.nanoTime() - start) / 1_000_000,
                 previous == null ? "" : "; " + previous.version() + " closes when its last job ends");
         return new Result(model, target, Status.LOADED, null);

@@ -13,21 +13,30 @@ final class SampleImages {
     private SampleImages() {
     }
 
-    /** All samples ([count, C·H·W], pixels in [0, 1], clamped) as one base64 PNG grid. */
-    static String grid(float[] samples, int count, ServedModel model) {
-        return Base64.getEncoder().encodeToString(
-                ImageGrid.png(samples, count, model.channels(), model.height(), model.width()));
-    }
+    /**
+     * The shape of a version's images, kept apart from the version: the events of a job's last step are made after
+     * the job gave its version back, which may have closed it.
+     */
+    record Tiles(int channels, int height, int width) {
 
-    /** Each sample as its own base64 PNG, in order. */
-    static List<String> each(float[] samples, int count, ServedModel model) {
-        int size = model.channels() * model.height() * model.width();
-        List<String> images = new ArrayList<>(count);
-        for (int n = 0; n < count; n++) {
-            float[] one = Arrays.copyOfRange(samples, n * size, (n + 1) * size);
-            images.add(Base64.getEncoder().encodeToString(
-                    ImageGrid.png(one, 1, model.channels(), model.height(), model.width())));
+        static Tiles of(ServedModel model) {
+            return new Tiles(model.channels(), model.height(), model.width());
         }
-        return images;
+
+        /** All samples ([count, C·H·W], pixels in [0, 1], clamped) as one base64 PNG grid. */
+        String grid(float[] samples, int count) {
+            return Base64.getEncoder().encodeToString(ImageGrid.png(samples, count, channels, height, width));
+        }
+
+        /** Each sample as its own base64 PNG, in order. */
+        List<String> each(float[] samples, int count) {
+            int size = channels * height * width;
+            List<String> images = new ArrayList<>(count);
+            for (int n = 0; n < count; n++) {
+                float[] one = Arrays.copyOfRange(samples, n * size, (n + 1) * size);
+                images.add(Base64.getEncoder().encodeToString(ImageGrid.png(one, 1, channels, height, width)));
+            }
+            return images;
+        }
     }
 }

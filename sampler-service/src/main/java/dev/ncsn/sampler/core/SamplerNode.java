@@ -63,11 +63,11 @@ public final class SamplerNode implements AutoCloseable {
         this.models = new ServedModels(settings.models());
         this.cancels = new RecentCancels(settings.recentCancels());
         this.metrics = new SamplerMetrics(registry);
-        this.loader = new ModelLoader(store, ModelLoader.device(settings.device()));
+        this.loader = new ModelLoader(store, ModelLoader.device(settings.device()), new BatchBudgets(settings.batch()));
         this.reloader = new ModelReloader(models, store, loader, metrics, settings.reconcileInterval(),
                 "ncsn-model-reloader-" + settings.instanceId());
         this.snapshots = new SnapshotWriter(snapshotStore, metrics, "ncsn-snapshots-" + settings.instanceId());
-        this.worker = new SamplingWorker(settings, events, cancels, metrics, snapshots);
+        this.worker = new SamplingWorker(settings, events, cancels, metrics, snapshots, models::sampleBudget);
         this.consumer = new RequestConsumer(settings, models, worker, events, deadLetters, cancels, metrics,
                 models::allLoaded, snapshots, loader, traces);
         this.control = new ControlMessages(cancels, worker, reloader, deadLetters);
@@ -78,9 +78,9 @@ public final class SamplerNode implements AutoCloseable {
             return;
         }
         started = true;
-        LOG.infof("sampler %s: models %s on %s, group %s, up to %d jobs / %d images in flight",
+        LOG.infof("sampler %s: models %s on %s, group %s, up to %d jobs in flight, per-pass budget %s",
                 settings.instanceId(), settings.models(), loader.device(), settings.groupId(),
-                settings.maxInFlightJobs(), settings.maxInFlightSamples());
+                settings.maxInFlightJobs(), settings.batch());
         worker.start();
         reloader.start();
         consumer.start();
@@ -113,6 +113,11 @@ public final class SamplerNode implements AutoCloseable {
 
     public Map<String, String> versions() {
         return models.versions();
+    }
+
+    /** Loads versions, and sizes their shared passes. */
+    public ModelLoader loader() {
+        return loader;
     }
 
     public ModelReloader reloader() {

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -79,7 +80,8 @@ public final class SamplingWorker implements AutoCloseable {
     }
 
     private final int maxJobs;
-    private final int maxSamples;
+    /** Images a shared pass may hold: the served versions' budget (measured or configured), read at each admission. */
+    private final IntSupplier sampleBudget;
     private final JobEventSink events;
     private final RecentCancels cancels;
     private final SamplerMetrics metrics;
@@ -94,6 +96,8 @@ public final class SamplingWorker implements AutoCloseable {
     private final AtomicInteger pendingFrames = new AtomicInteger();
     /** Sampling thread only. */
     private final List<RunningJob> active = new ArrayList<>();
+    /** Makes and sends the events, overlapping the next pass; the sampling thread hands them over in order. */
+    private final EventPublisher publisher;
     private final Thread thread;
     private volatile boolean stopping;
     private volatile boolean crashed;
@@ -104,23 +108,45 @@ public final class SamplingWorker implements AutoCloseable {
         this(settings, events, cancels, metrics, null);
     }
 
-    /** @param snapshots where running jobs are written down; null for none (no resume possible) */
+    /**
+     * A worker whose per-pass budget is the configured one (or, when it is to be measured, the default): for
+     * workers assembled without model slots.
+     *
+     * @param snapshots where running jobs are written down; null for none (no resume possible)
+     */
     public SamplingWorker(SamplerSettings settings, JobEventSink events, RecentCancels cancels,
                           SamplerMetrics metrics, SnapshotWriter snapshots) {
+        this(settings, events, cancels, metrics, snapshots, fixedBudget(settings));
+    }
+
+    /**
+     * @param snapshots    where running jobs are written down; null for none (no resume possible)
+     * @param sampleBudget images one shared pass may hold, read whenever a job asks for room (it changes when a
+     *                     version of another shape is loaded)
+     */
+    public SamplingWorker(SamplerSettings settings, JobEventSink events, RecentCancels cancels,
+                          SamplerMetrics metrics, SnapshotWriter snapshots, IntSupplier sampleBudget) {
+        this.sampleBudget = sampleBudget;
         this.snapshots = snapshots;
         this.snapshotIntervalNanos = settings.snapshotInterval().toNanos();
         this.instanceId = settings.instanceId();
         this.maxJobs = settings.maxInFlightJobs();
-        this.maxSamples = settings.maxInFlightSamples();
         this.events = events;
         this.cancels = cancels;
         this.metrics = metrics;
         metrics.inFlight(admitted::size);
+        this.publisher = new EventPublisher("ncsn-events-" + settings.instanceId());
         this.thread = new Thread(this::run, "ncsn-sampling-" + settings.instanceId());
         this.thread.setDaemon(true);
     }
 
+    private static IntSupplier fixedBudget(SamplerSettings settings) {
+        int budget = settings.batch().isAuto() ? SamplerSettings.DEFAULT_BATCH_BUDGET : settings.batch().budget();
+        return () -> budget;
+    }
+
     public void start() {
+        publisher.start();
         thread.start();
     }
 
@@ -130,7 +156,7 @@ public final class SamplingWorker implements AutoCloseable {
             return false;
         }
         int jobs = admitted.size();
-        return jobs == 0 || (jobs < maxJobs && admittedSamples.get() + count <= maxSamples);
+        return jobs == 0 || (jobs < maxJobs && admittedSamples.get() + count <= sampleBudget.getAsInt());
     }
 
     /** Jobs admitted and not finished. */
@@ -350,6 +376,7 @@ public final class SamplingWorker implements AutoCloseable {
     // ------------------------------------------------------------------------------------------ sampling thread
 
     private void run() {
+        long previousStep = 0;
         try {
             while (true) {
                 Object message = active.isEmpty() ? inbox.poll(100, TimeUnit.MILLISECONDS) : inbox.poll();
@@ -372,6 +399,11 @@ public final class SamplingWorker implements AutoCloseable {
                     stepAll();
                     finishEnded();
                     snapshotDue();
+                    // The events of the step before are sent by now (they overlapped this step's pass), or wait.
+                    long start = System.nanoTime();
+                    publisher.awaitThrough(previousStep);
+                    metrics.eventsAwaited(System.nanoTime() - start);
+                    previousStep = publisher.mark();
                 }
             }
         } catch (InterruptedException e) {
@@ -380,6 +412,13 @@ public final class SamplingWorker implements AutoCloseable {
             broken = "the sampling thread failed: " + t;
             LOG.error("the sampling thread failed", t);
         } finally {
+            // Events already handed over belong to the streams as they stand (a hand-over's snapshots count them);
+            // a crash loses them, as a process that dies does.
+            if (crashed) {
+                publisher.crash();
+            } else {
+                publisher.close();
+            }
             // Whatever is still here was abandoned (crash or stop): release the versions, publish nothing.
             for (RunningJob job : active) {
                 release(job);
@@ -414,7 +453,7 @@ public final class SamplingWorker implements AutoCloseable {
                 job.lease.model().version(), job.chain.grid().levels(), job.chain.spec().stepsPerLevel(),
                 job.chain.plan().size(), job.chain.count(),
                 (long) job.chain.networkEvaluations() * job.chain.count(), Instant.now());
-        job.publishPreview(event);
+        job.publishPreview(() -> event);
     }
 
     /** One Langevin step for every running job: one forward pass per model version. */
@@ -501,32 +540,35 @@ public final class SamplingWorker implements AutoCloseable {
     }
 
     private void finish(RunningJob job) {
-        ServedModel model = job.lease.model();
+        String version = job.lease.model().version();
         String id = job.request.jobId();
-        JobEvent terminal;
+        long sequence = job.sequence++;
+        // What the terminal event needs is copied here; the event (the PNGs of a done job) is made by the publisher.
+        java.util.function.Supplier<JobEvent> terminal;
         Outcome outcome;
         if (job.failure != null) {
             outcome = Outcome.FAILED;
-            terminal = new JobEvent.Failed(id, job.sequence++, job.failure, Instant.now());
+            String reason = job.failure;
+            terminal = () -> new JobEvent.Failed(id, sequence, reason, Instant.now());
         } else {
             switch (job.chain.state()) {
                 case DONE -> {
                     float[] samples = job.chain.samples();
                     int count = job.chain.count();
+                    SampleImages.Tiles tiles = job.tiles;
                     outcome = Outcome.DONE;
-                    terminal = new JobEvent.Done(id, job.sequence++, model.version(),
-                            SampleImages.grid(samples, count, model), SampleImages.each(samples, count, model),
-                            Instant.now());
+                    terminal = () -> new JobEvent.Done(id, sequence, version, tiles.grid(samples, count),
+                            tiles.each(samples, count), Instant.now());
                 }
                 case CANCELLED -> {
                     outcome = Outcome.CANCELLED;
-                    terminal = new JobEvent.Cancelled(id, job.sequence++, Instant.now());
+                    terminal = () -> new JobEvent.Cancelled(id, sequence, Instant.now());
                 }
                 default -> {
                     outcome = Outcome.FAILED;
                     String reason = job.chain.failure() == null ? "the job stopped in state " + job.chain.state()
                             : job.chain.failure();
-                    terminal = new JobEvent.Failed(id, job.sequence++, reason, Instant.now());
+                    terminal = () -> new JobEvent.Failed(id, sequence, reason, Instant.now());
                 }
             }
         }
@@ -534,18 +576,30 @@ public final class SamplingWorker implements AutoCloseable {
         metrics.jobFinished(outcome.metricName());
         pendingTerminals.incrementAndGet();
         boolean tombstone = job.snapshotted && snapshots != null;
-        publishReliably(terminal, 1).whenComplete((ok, error) -> {
-            if (error == null) {
-                job.completion.finished(job.request, outcome);
-                if (tombstone) {
-                    // After the terminal event: a worker that re-reads the request before its commit resumes
-                    // from the snapshot and repeats the last events, which consumers drop as duplicates.
-                    snapshots.remove(id);
-                }
+        publisher.submit(() -> {
+            long start = System.nanoTime();
+            CompletableFuture<Void> stored;
+            try {
+                stored = publishReliably(terminal.get(), 1);
+            } catch (RuntimeException e) {
+                stored = CompletableFuture.failedFuture(e);
+                broken = "cannot make the terminal event of job " + id + ": " + e;
+                LOG.error(broken, e);
             }
-            pendingTerminals.decrementAndGet();
+            metrics.eventSent(System.nanoTime() - start);
+            stored.whenComplete((ok, error) -> {
+                if (error == null) {
+                    job.completion.finished(job.request, outcome);
+                    if (tombstone) {
+                        // After the terminal event: a worker that re-reads the request before its commit resumes
+                        // from the snapshot and repeats the last events, which consumers drop as duplicates.
+                        snapshots.remove(id);
+                    }
+                }
+                pendingTerminals.decrementAndGet();
+            });
         });
-        LOG.debugf("job %s %s on %s after %d steps", id, outcome, model, job.chain.completedEvaluations());
+        LOG.debugf("job %s %s on %s after %d steps", id, outcome, version, job.chain.completedEvaluations());
     }
 
     private void release(RunningJob job) {
@@ -595,6 +649,8 @@ public final class SamplingWorker implements AutoCloseable {
         final Completion completion;
         /** The job's native memory, under its version's manager; closed when the job ends. */
         final NDManager manager;
+        /** Its images' shape, for the PNGs the publisher makes (the version may be closed by then). */
+        final SampleImages.Tiles tiles;
         /** The next event's sequence number (sampling thread only). */
         long sequence;
         /** Set when the job fails outside the chain (a failed forward pass). */
@@ -613,36 +669,49 @@ public final class SamplingWorker implements AutoCloseable {
             this.denoisedPreview = request.parameters().denoisedPreviewOrDefault();
             this.chain = lease.model().sampler().job(prepared.spec(), prepared.inpainting(), this::onFrame);
             this.manager = lease.model().manager().newSubManager();
+            this.tiles = SampleImages.Tiles.of(lease.model());
             this.manager.setName("job-" + request.jobId());
         }
 
-        /** On the sampling thread, inside a step. */
+        /**
+         * On the sampling thread, inside a step: the frame's samples are the job's own copies, so the publisher
+         * makes the PNGs and the event later.
+         */
         private void onFrame(Frame frame) {
-            ServedModel model = lease.model();
+            String version = lease.model().version();
+            String id = request.jobId();
+            long seq = sequence++;
             int count = chain.count();
-            JobEvent.Frame event = new JobEvent.Frame(request.jobId(), sequence++, frame.level(),
-                    frame.levels(), frame.sigma(), frame.step(), frame.stepsInLevel(),
-                    frame.completedSteps(), frame.totalSteps(), model.version(),
-                    SampleImages.grid(frame.samples(), count, model),
-                    denoisedPreview ? SampleImages.grid(frame.denoised(), count, model) : null, Instant.now());
-            publishPreview(event);
+            boolean denoised = denoisedPreview;
+            publishPreview(() -> new JobEvent.Frame(id, seq, frame.level(), frame.levels(), frame.sigma(),
+                    frame.step(), frame.stepsInLevel(), frame.completedSteps(), frame.totalSteps(), version,
+                    tiles.grid(frame.samples(), count), denoised ? tiles.grid(frame.denoised(), count) : null,
+                    Instant.now()));
         }
 
-        /** Publishes an event the job does not depend on (started, frames): a failure is logged, not fatal. */
-        void publishPreview(JobEvent event) {
+        /**
+         * Hands an event the job does not depend on (started, frames) to the publisher: counted as pending from
+         * now (a hand-over waits for it), and a failure is logged, not fatal.
+         */
+        void publishPreview(java.util.function.Supplier<JobEvent> make) {
             pendingFrames.incrementAndGet();
-            try {
-                events.publish(event).whenComplete((ok, error) -> {
+            publisher.submit(() -> {
+                long start = System.nanoTime();
+                try {
+                    JobEvent sent = make.get();
+                    events.publish(sent).whenComplete((ok, error) -> {
+                        pendingFrames.decrementAndGet();
+                        if (error != null) {
+                            // A lost preview is not worth failing the job for; the terminal event is what must arrive.
+                            LOG.warnf("event %d of job %s was not stored: %s", sent.sequence(), sent.jobId(), error);
+                        }
+                    });
+                } catch (RuntimeException e) {
                     pendingFrames.decrementAndGet();
-                    if (error != null) {
-                        // A lost preview is not worth failing the job for; the terminal event is what must arrive.
-                        LOG.warnf("event %d of job %s was not stored: %s", event.sequence(), event.jobId(), error);
-                    }
-                });
-            } catch (RuntimeException e) {
-                pendingFrames.decrementAndGet();
-                LOG.warnf("event %d of job %s was not sent: %s", event.sequence(), event.jobId(), e);
-            }
+                    LOG.warnf("an event of job %s was not sent: %s", request.jobId(), e);
+                }
+                metrics.eventSent(System.nanoTime() - start);
+            });
         }
     }
 }

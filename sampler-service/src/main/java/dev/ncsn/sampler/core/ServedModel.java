@@ -27,10 +27,21 @@ public final class ServedModel {
     private final NDManager manager;
     private final TrainableScoreModel network;
     private final SamplingRunner sampler;
+    private final int passBudget;
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean closed;
 
+    /** With the default budget of a worker that sets none ({@code SamplerSettings.DEFAULT_BATCH_BUDGET}). */
     ServedModel(CheckpointManifest manifest, NDManager manager, TrainableScoreModel network) {
+        this(manifest, manager, network, dev.ncsn.sampler.config.SamplerSettings.DEFAULT_BATCH_BUDGET);
+    }
+
+    /** @param passBudget images one shared forward pass of this version may hold ({@link BatchBudgets}) */
+    ServedModel(CheckpointManifest manifest, NDManager manager, TrainableScoreModel network, int passBudget) {
+        if (passBudget < 1) {
+            throw new IllegalArgumentException("a pass budget must be positive, got " + passBudget);
+        }
+        this.passBudget = passBudget;
         this.model = manifest.modelName();
         this.version = manifest.versionId();
         this.manifest = manifest;
@@ -67,6 +78,11 @@ public final class ServedModel {
     /** Whether its jobs end with the final denoising step when their request does not say (its family decides). */
     public boolean finalDenoiseByDefault() {
         return ScoreNetworks.finalDenoiseByDefault(manifest.architecture());
+    }
+
+    /** Images one shared forward pass of this version may hold: measured or configured ({@link BatchBudgets}). */
+    public int passBudget() {
+        return passBudget;
     }
 
     /** (C, H, W) of one sample. */

@@ -41,6 +41,21 @@ public final class ServedModels implements AutoCloseable {
         return slots.values().stream().allMatch(LiveModel::isLoaded);
     }
 
+    /**
+     * Images one shared pass may hold: the smallest budget of the live versions (passes of different models run one
+     * after the other on the same device, so the tightest one bounds them all); 0 before any version is loaded.
+     */
+    public int sampleBudget() {
+        int budget = Integer.MAX_VALUE;
+        for (LiveModel slot : slots.values()) {
+            ServedModel m = slot.peek().orElse(null);
+            if (m != null) {
+                budget = Math.min(budget, m.passBudget());
+            }
+        }
+        return budget == Integer.MAX_VALUE ? 0 : budget;
+    }
+
     /** Model name → live version (null when not loaded yet). */
     public Map<String, String> versions() {
         Map<String, String> v = new LinkedHashMap<>();

@@ -23,9 +23,15 @@ import java.util.function.Supplier;
  *   <li>{@code ncsn_sampler_sample_steps_total}: the same counted per image (a job of 16 images counts 16 per step);</li>
  *   <li>{@code ncsn_sampler_forward_pass_seconds}: score network passes (each shared by every job in flight on
  *       that version), so steps / passes is the sharing factor;</li>
+ *   <li>{@code ncsn_sampler_events_seconds}: making and sending each job event (frames with their PNGs, started,
+ *       terminal events) on the worker's event thread, beside the sampling thread, and
+ *       {@code ncsn_sampler_events_awaited_seconds}: the sampling thread waiting, after each step, for the events of
+ *       the step before (non-zero when events take longer than a pass);</li>
  *   <li>{@code ncsn_sampler_jobs_in_flight}: jobs admitted and not finished;</li>
  *   <li>{@code ncsn_sampler_model_info{model,version}} = 1 for each live version, and
  *       {@code ncsn_sampler_model_training_step{model}} of the live version;</li>
+ *   <li>{@code ncsn_sampler_batch_budget_images{model}}: the per-pass sample budget of the live version, measured
+ *       at load or configured;</li>
  *   <li>{@code ncsn_sampler_model_reloads_total{model}} and {@code ncsn_sampler_model_reload_failures_total{model}};</li>
  *   <li>{@code ncsn_sampler_snapshots_total}, {@code ncsn_sampler_snapshot_size_bytes} (per snapshot),
  *       {@code ncsn_sampler_snapshot_write_seconds} (encoding and storing, on the snapshot thread),
@@ -46,6 +52,8 @@ public final class SamplerMetrics {
     private final Counter langevinSteps;
     private final Counter sampleSteps;
     private final Timer forwardPass;
+    private final Timer events;
+    private final Timer eventsAwaited;
     private final Counter snapshots;
     private final Counter snapshotFailures;
     private final DistributionSummary snapshotSize;
@@ -66,6 +74,11 @@ public final class SamplerMetrics {
         this.forwardPass = Timer.builder("ncsn.sampler.forward.pass")
                 .description("score network passes, each shared by the jobs in flight on one version")
                 .register(registry);
+        this.events = Timer.builder("ncsn.sampler.events")
+                .description("making and sending a job event on the sampling thread (its PNGs, JSON, the send)")
+                .register(registry);
+        this.eventsAwaited = Timer.builder("ncsn.sampler.events.awaited")
+                .description("the sampling thread waiting for the previous step's events to be sent").register(registry);
         this.snapshots = Counter.builder("ncsn.sampler.snapshots").description("job snapshots stored")
                 .register(registry);
         this.snapshotFailures = Counter.builder("ncsn.sampler.snapshot.failures")
@@ -105,6 +118,30 @@ public final class SamplerMetrics {
         }
     }
 
+    /** One job event made and handed to the producer (on the event thread). */
+    public void eventSent(long nanos) {
+        events.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Seconds spent making and sending job events (on the event thread, beside the sampling thread). */
+    public double eventSeconds() {
+        return events.totalTime(TimeUnit.NANOSECONDS) / 1e9;
+    }
+
+    /** The sampling thread waited this long, after a step, for the step before's events to be sent. */
+    public void eventsAwaited(long nanos) {
+        eventsAwaited.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Seconds the sampling thread waited for events to be sent. */
+    public double eventsAwaitedSeconds() {
+        return eventsAwaited.totalTime(TimeUnit.NANOSECONDS) / 1e9;
+    }
+
+    public long eventsSent() {
+        return events.count();
+    }
+
     /** Langevin steps (per job) per second over the last 10 s. */
     public double stepsPerSecond() {
         long now = System.nanoTime();
@@ -142,6 +179,11 @@ public final class SamplerMetrics {
         return langevinSteps.count();
     }
 
+    /** Steps counted per image: over {@link #forwardPasses()}, the mean batch of a pass. */
+    public double sampleSteps() {
+        return sampleSteps.count();
+    }
+
     public long forwardPasses() {
         return forwardPass.count();
     }
@@ -161,7 +203,20 @@ public final class SamplerMetrics {
                     .tag("model", model.model()).description("training step of the live version")
                     .register(registry);
         }
+        if (registry.find("ncsn.sampler.batch.budget").tag("model", model.model()).gauge() == null) {
+            Gauge.builder("ncsn.sampler.batch.budget", live,
+                    m -> m.containsKey(model.model()) ? m.get(model.model()).passBudget() : Double.NaN)
+                    .tag("model", model.model()).baseUnit("images")
+                    .description("images one shared forward pass of the live version may hold (measured or configured)")
+                    .register(registry);
+        }
         registry.counter("ncsn.sampler.model.reloads", "model", model.model()).increment();
+    }
+
+    /** The live version's per-pass budget as the gauge reports it; NaN before a version of the model is live. */
+    public double batchBudget(String model) {
+        Gauge g = registry.find("ncsn.sampler.batch.budget").tag("model", model).gauge();
+        return g == null ? Double.NaN : g.value();
     }
 
     public void reloadFailed(String model) {

@@ -2,23 +2,46 @@ package dev.ncsn.sampler.core;
 
 import dev.ncsn.infra.InfrastructureExtension;
 import dev.ncsn.infra.LocalInfrastructure;
+import dev.ncsn.model.contract.Contracts;
+import dev.ncsn.model.contract.GenerationRequest;
 import dev.ncsn.model.contract.JobEvent;
 import dev.ncsn.model.contract.SamplingParameters;
 import dev.ncsn.model.net.Architecture;
+import dev.ncsn.sampler.config.BatchSettings;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
- * N concurrent one-image jobs against one alone, through the real Kafka path (requests, frames, done events) on one
- * worker with the compact network, and the share of the wall time spent outside the network (Kafka, PNG encoding,
- * frames, the samplers' updates). Not a unit test: runs only with -Dncsn.bench=true, e.g.
- * {@code ./mvnw -B -o -pl sampler-service -am test -Dtest=ConcurrencyBenchmark -Dncsn.bench=true
- * -Dncsn.bench.jobs=16 -Dncsn.bench.steps=3 -Dsurefire.failIfNoSpecifiedTests=false}.
+ * N concurrent one-image jobs against one alone, through the real Kafka path (requests in, started, frames and done
+ * events out, read back by a consumer) on one worker with the compact network and the per-pass budget as the
+ * service sets it (measured at start-up unless {@code -Dncsn.bench.budget=N}); and the share of the wall time spent
+ * outside the network's forward passes, split into its parts:
+ * <ul>
+ *   <li>in: from the first request sent to the first job's {@code started} (Kafka, poll, snapshot look-up, admission);</li>
+ *   <li>worker: on the sampling thread between the first {@code started} and the last {@code done}, outside the
+ *       passes (the samplers' updates, frames and their PNGs, publishing, the loop itself);</li>
+ *   <li>out: from the last {@code done} made to it being read back.</li>
+ * </ul>
+ * Not a unit test: runs only with -Dncsn.bench=true, e.g. {@code ./mvnw -B -o -pl sampler-service -am test
+ * -Dtest=ConcurrencyBenchmark -Dncsn.bench=true -Dncsn.bench.jobs=16 -Dncsn.bench.steps=10
+ * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @EnabledIfSystemProperty(named = "ncsn.bench", matches = "true")
 @ExtendWith(InfrastructureExtension.class)
@@ -27,45 +50,127 @@ class ConcurrencyBenchmark {
     private static final Duration TIMEOUT = Duration.ofMinutes(30);
 
     @Test
-    void concurrentOneImageJobsAgainstOneAlone(LocalInfrastructure infra) {
+    void concurrentOneImageJobsAgainstOneAlone(LocalInfrastructure infra) throws Exception {
         int jobs = Integer.getInteger("ncsn.bench.jobs", 16);
-        int steps = Integer.getInteger("ncsn.bench.steps", 3);
+        int steps = Integer.getInteger("ncsn.bench.steps", 10);
+        // The contract's default (stepsPerLevel / 10, at least 1) unless set: what a new user gets.
+        Integer frameEvery = Integer.getInteger("ncsn.bench.frame-every");
+        int rounds = Integer.getInteger("ncsn.bench.rounds", 1);
         String sampler = System.getProperty("ncsn.bench.sampler", "annealed-langevin");
-        try (SamplerFixture fixture = new SamplerFixture(infra, 12)) {
+        String budget = System.getProperty("ncsn.bench.budget", "auto");
+        BatchSettings batch = BatchSettings.parseBudget(budget) == BatchSettings.AUTO ? BatchSettings.auto()
+                : BatchSettings.fixed(BatchSettings.parseBudget(budget));
+        try (SamplerFixture fixture = new SamplerFixture(infra, 12);
+             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers(),
+                     ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
             Architecture compact = Architecture.preset(Architecture.COMPACT);
             TestModels.putVersion(fixture.store, fixture.model, "v1", compact, compact, 1);
             TestModels.setLive(fixture.store, fixture.model, "v1");
-            SamplerFixture.TestNode worker = fixture.node("bench");
+            SamplerFixture.TestNode worker = fixture.node("bench", s -> s.withBatch(batch));
             SamplerFixture.awaitReady(worker.node(), TIMEOUT);
-            SamplingParameters one = new SamplingParameters(1, 1L, sampler, null, steps, null, null, steps, null, null);
-
-            run(fixture, "warm", 1, one); // JIT and oneDNN warm-up
-            var runner = worker.node().models().slot(fixture.model).orElseThrow().peek().orElseThrow().sampler();
-            long net0 = runner.networkNanos();
-            double alone = run(fixture, "alone", 1, one);
-            double aloneNet = (runner.networkNanos() - net0) / 1e9;
-            long net1 = runner.networkNanos();
-            double together = run(fixture, "together", jobs, one);
-            double togetherNet = (runner.networkNanos() - net1) / 1e9;
-            System.out.printf("BENCH %s, %d steps per level, compact network, %d core(s): one job alone %.2f s "
-                            + "(%.1f %% outside the network); %d jobs at once %.2f s (%.1f %% outside the network); "
-                            + "gain %.2fx (%d × alone / together)%n",
-                    sampler, steps, Runtime.getRuntime().availableProcessors(), alone,
-                    100 * (1 - aloneNet / alone), jobs, together, 100 * (1 - togetherNet / together),
-                    jobs * alone / together, jobs);
+            ServedModel served = worker.node().models().slot(fixture.model).orElseThrow().peek().orElseThrow();
+            System.out.printf("BENCH budget: %d images per pass (%s)%s%n", served.passBudget(), batch,
+                    worker.node().loader().budgets().results().stream()
+                            .map(r -> "; measured " + r.curve() + ", stopped at " + r.why()).findFirst().orElse(""));
+            SamplingParameters one = new SamplingParameters(1, 1L, sampler, null, steps, null, null, frameEvery, null,
+                    null);
+            Runs runs = new Runs(fixture, producer, worker.node(), served);
+            // JIT, oneDNN kernels of every batch size 1..N, the producer's and consumers' connections
+            runs.run("warm1", 1, one);
+            runs.run("warmN", jobs, new SamplingParameters(1, 1L, sampler, null, 1, null, null, 1, null, null));
+            for (int round = 0; round < rounds; round++) {
+                Run alone = runs.run("alone" + round, 1, one);
+                Run together = runs.run("together" + round, jobs, one);
+                System.out.println("BENCH " + alone.describe("one job alone"));
+                System.out.println("BENCH " + together.describe(jobs + " jobs at once"));
+                System.out.printf("BENCH %s, %d steps per level, frame every %s, compact network, %d core(s): gain "
+                                + "%.2fx at %d concurrent one-image jobs (%d × %.2f s alone / %.2f s together); "
+                                + "outside the network %.1f %% alone, %.1f %% together%n",
+                        sampler, steps, frameEvery == null ? "default" : frameEvery, Runtime.getRuntime().availableProcessors(),
+                        jobs * alone.wall / together.wall, jobs, jobs, alone.wall, together.wall,
+                        100 * alone.outside() / alone.wall, 100 * together.outside() / together.wall);
+            }
         }
     }
 
-    /** Sends n one-image jobs at once and returns the seconds until the last one is done. */
-    private static double run(SamplerFixture fixture, String prefix, int n, SamplingParameters p) {
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            fixture.generate(prefix + "-" + i, p);
+    /** One run's figures, in seconds. */
+    record Run(int jobs, double wall, double network, double in, double worker, double out, long passes,
+               double images, double events, long eventCount) {
+        double outside() {
+            return wall - network;
         }
-        for (int i = 0; i < n; i++) {
-            var events = fixture.awaitTerminal(prefix + "-" + i, TIMEOUT);
-            assertInstanceOf(JobEvent.Done.class, events.get(events.size() - 1));
+
+        String describe(String what) {
+            return String.format("%s: %.2f s, network %.2f s in %d passes (%.1f images a pass), outside %.3f s "
+                            + "(%.1f %%): in %.3f s, worker %.3f s (of which %d events %.3f s), out %.3f s", what, wall,
+                    network, passes, images / passes, outside(), 100 * outside() / wall, in, worker, eventCount,
+                    events, out);
         }
-        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** Sends N jobs at once and follows their events on the frames topic. */
+    private record Runs(SamplerFixture fixture, KafkaProducer<String, String> producer, SamplerNode node,
+                        ServedModel served) {
+
+        Run run(String prefix, int n, SamplingParameters p) throws Exception {
+            long net0 = served.sampler().networkNanos();
+            double passes0 = node.metrics().forwardPasses();
+            double images0 = node.metrics().sampleSteps();
+            double events0 = node.metrics().eventSeconds();
+            long eventCount0 = node.metrics().eventsSent();
+            int seen = fixture.frames.records().size();
+            Instant sent = Instant.now();
+            long t0 = System.nanoTime();
+            // At once, as a gateway sends them: no waiting for one acknowledgement before the next send.
+            List<Future<?>> sends = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String id = prefix + "-" + i;
+                sends.add(producer.send(new ProducerRecord<>(fixture.topics.generationRequests(), id,
+                        Contracts.encode(new GenerationRequest(id, null, p, Instant.now())))));
+            }
+            for (Future<?> f : sends) {
+                f.get();
+            }
+            Map<String, Instant> started = new HashMap<>();
+            Map<String, Instant> done = new HashMap<>();
+            long lastSeen = 0;
+            long deadline = t0 + TIMEOUT.toNanos();
+            while (done.size() < n) {
+                List<ConsumerRecord<String, String>> records = fixture.frames.records();
+                for (ConsumerRecord<String, String> r : records.subList(seen, records.size())) {
+                    // Only the events that carry the times: frames are not decoded (the reader's own cost).
+                    if (r.key() == null || !r.key().startsWith(prefix + "-")) {
+                        continue;
+                    }
+                    if (r.value().startsWith("{\"type\":\"started\"")) {
+                        started.put(r.key(), Contracts.decode(r.value(), JobEvent.class).at());
+                    } else if (r.value().startsWith("{\"type\":\"frame\"")) {
+                        continue;
+                    } else {
+                        JobEvent e = Contracts.decode(r.value(), JobEvent.class);
+                        assertInstanceOf(JobEvent.Done.class, e, r.value());
+                        done.put(r.key(), e.at());
+                        lastSeen = System.nanoTime();
+                    }
+                }
+                seen = records.size();
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(prefix + ": " + done.size() + " of " + n + " jobs done within " + TIMEOUT);
+                }
+                Thread.sleep(2);
+            }
+            assertEquals(n, started.size(), "every job started");
+            double wall = (lastSeen - t0) / 1e9;
+            double network = (served.sampler().networkNanos() - net0) / 1e9;
+            Instant firstStarted = started.values().stream().min(Instant::compareTo).orElseThrow();
+            Instant lastDone = done.values().stream().max(Instant::compareTo).orElseThrow();
+            double in = Duration.between(sent, firstStarted).toNanos() / 1e9;
+            double sampling = Duration.between(firstStarted, lastDone).toNanos() / 1e9;
+            double out = wall - in - sampling;
+            return new Run(n, wall, network, in, sampling - network, out,
+                    Math.round(node.metrics().forwardPasses() - passes0), node.metrics().sampleSteps() - images0,
+                    node.metrics().eventSeconds() - events0, node.metrics().eventsSent() - eventCount0);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.ncsn.sampler.core;
 
+import dev.ncsn.sampler.config.BatchSettings;
 import dev.ncsn.sampler.config.SamplerSettings;
 
 import dev.ncsn.common.kafka.TopicCreator;
@@ -72,14 +73,16 @@ public final class SamplerFixture implements AutoCloseable {
         return SamplerSettings.defaults(infra.kafkaBootstrapServers(), "sampler-" + id, instance, topics,
                         List.of(model))
                 .withReconcileInterval(Duration.ofSeconds(30))
-                .withShutdownGrace(Duration.ofSeconds(5));
+                .withShutdownGrace(Duration.ofSeconds(5))
+                // A fixed budget: tests that do not look at the measurement skip its seconds at every load.
+                .withBatch(BatchSettings.fixed(SamplerSettings.DEFAULT_BATCH_BUDGET));
     }
 
     /** A node with plain-producer sinks, its own metrics registry, the CPU; started and awaited ready. */
     TestNode node(String instance, UnaryOperator<SamplerSettings> tweak) {
         SamplerSettings s = tweak.apply(settings(instance));
         s = new SamplerSettings(s.bootstrapServers(), s.groupId(), s.instanceId(), s.topics(), s.models(),
-                s.maxInFlightJobs(), s.maxInFlightSamples(), s.recentCancels(), s.reconcileInterval(), "cpu",
+                s.maxInFlightJobs(), s.batch(), s.recentCancels(), s.reconcileInterval(), "cpu",
                 s.pollTimeout(), s.shutdownGrace(), Map.of("heartbeat.interval.ms", "500"), s.snapshotInterval());
         ProducerSinks sinks = new ProducerSinks(infra.kafkaBootstrapServers(), topics);
         SamplerNode node = new SamplerNode(s, store, sinks, sinks, new SimpleMeterRegistry());

@@ -3,6 +3,7 @@ package dev.ncsn.sampler.core;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.store.ModelStore;
 import dev.ncsn.model.store.S3Endpoint;
+import dev.ncsn.sampler.config.BatchSettings;
 import dev.ncsn.sampler.config.SamplerSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -36,7 +37,8 @@ public final class SamplerProcessMain {
         SamplerSettings.TopicNames topics = SamplerSettings.TopicNames.prefixed(args[5]);
         SamplerSettings d = SamplerSettings.defaults(args[0], args[6], args[8], topics, List.of(args[7]));
         SamplerSettings settings = new SamplerSettings(d.bootstrapServers(), d.groupId(), d.instanceId(), topics,
-                d.models(), d.maxInFlightJobs(), d.maxInFlightSamples(), d.recentCancels(), Duration.ofMinutes(10),
+                d.models(), d.maxInFlightJobs(), BatchSettings.fixed(SamplerSettings.DEFAULT_BATCH_BUDGET),
+                d.recentCancels(), Duration.ofMinutes(10),
                 "cpu", d.pollTimeout(), Duration.ofSeconds(20), Map.of(),
                 Duration.ofMillis(Long.parseLong(args[9])));
         ProducerSinks sinks = new ProducerSinks(args[0], topics);

@@ -200,17 +200,19 @@ class SamplingJobsTest {
         String control = Contracts.encode(new CancelRequest("cancel-1", Instant.now()));
         worker.sinks().hook(e -> {
             if (e instanceof JobEvent.Frame f && f.jobId().equals("cancel-1") && f.completedSteps() == 3) {
-                // On the sampling thread, right after step 3: the next step must not happen.
+                // On the event thread, as frame 3 is sent: step 4 may have begun already (events overlap the next
+                // pass), so the job stops before step 5 at the latest.
                 worker.node().control().onControl(fixture.topics.control(), 0, 0, "cancel-1", control);
             }
         });
         try {
             fixture.generate("cancel-1", params(2, 3, 5, 1));
             List<JobEvent> events = fixture.awaitTerminal("cancel-1", TIMEOUT);
-            assertEquals(5, events.size(), events.toString());
-            assertEquals(3, ((JobEvent.Frame) events.get(3)).completedSteps());
-            JobEvent.Cancelled cancelled = assertInstanceOf(JobEvent.Cancelled.class, events.get(4));
-            assertEquals(4, cancelled.sequence());
+            assertTrue(events.size() == 5 || events.size() == 6, events.toString());
+            JobEvent.Frame last = assertInstanceOf(JobEvent.Frame.class, events.get(events.size() - 2));
+            assertEquals(events.size() - 2, last.completedSteps(), "a frame per step, none after the cancel's step");
+            JobEvent.Cancelled cancelled = assertInstanceOf(JobEvent.Cancelled.class, events.get(events.size() - 1));
+            assertEquals(events.size() - 1, cancelled.sequence());
         } finally {
             worker.sinks().hook(e -> { });
         }

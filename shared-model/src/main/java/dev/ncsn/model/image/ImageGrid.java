@@ -1,6 +1,8 @@
 package dev.ncsn.model.image;
 
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -63,8 +65,38 @@ public final class ImageGrid {
         return image;
     }
 
+    /** The grid {@link #render} draws, as a PNG, encoded without ImageIO ({@link PngWriter}). */
     public static byte[] png(float[] samples, int count, int channels, int height, int width) {
-        return Png.encode(render(samples, count, channels, height, width));
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("images have 1 or 3 channels, got " + channels);
+        }
+        int size = channels * height * width;
+        if (samples.length != count * size) {
+            throw new IllegalArgumentException("expected " + count + " samples of " + size + " values, got "
+                    + samples.length + " values");
+        }
+        int columns = columnsFor(count);
+        int rows = (count + columns - 1) / columns;
+        int gridWidth = columns * width + (columns - 1) * PADDING;
+        int gridHeight = rows * height + (rows - 1) * PADDING;
+        // Interleaved bytes, black where no tile is: the layout render() draws.
+        byte[] pixels = new byte[gridWidth * gridHeight * channels];
+        int plane = height * width;
+        for (int n = 0; n < count; n++) {
+            int left = (n % columns) * (width + PADDING);
+            int top = (n / columns) * (height + PADDING);
+            int base = n * size;
+            for (int y = 0; y < height; y++) {
+                int at = ((top + y) * gridWidth + left) * channels;
+                for (int x = 0; x < width; x++) {
+                    int p = base + y * width + x;
+                    for (int c = 0; c < channels; c++) {
+                        pixels[at++] = (byte) toByte(samples[p + c * plane]);
+                    }
+                }
+            }
+        }
+        return PngWriter.encode(pixels, gridWidth, gridHeight, channels);
     }
 
     static int toByte(float v) {
@@ -79,8 +111,9 @@ public final class ImageGrid {
 
         public static byte[] encode(BufferedImage image) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try {
-                if (!ImageIO.write(image, "png", out)) {
+            // In memory: ImageIO.write to a plain stream would buffer through a temporary file.
+            try (ImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+                if (!ImageIO.write(image, "png", stream)) {
                     throw new IllegalStateException("no PNG writer available");
                 }
             } catch (IOException e) {

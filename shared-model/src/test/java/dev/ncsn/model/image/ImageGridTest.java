@@ -76,4 +76,43 @@ class ImageGridTest {
         var empty = assertThrows(IllegalArgumentException.class, () -> ImageDecoder.mask(small, 1, 4, 4));
         assertTrue(empty.getMessage().contains("no pixel to generate"));
     }
+
+    @Test
+    void thePngHoldsExactlyThePixelsRenderDraws() throws Exception {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        for (int channels : new int[] {1, 3}) {
+            for (int count : new int[] {1, 5, 16}) {
+                float[] samples = new float[count * channels * 7 * 9];
+                for (int i = 0; i < samples.length; i++) {
+                    samples[i] = (float) (random.nextDouble() * 1.4 - 0.2); // some outside [0, 1]: clamped
+                }
+                // smooth rows too, so that every row filter gets chosen somewhere
+                for (int i = 0; i < samples.length / 2; i++) {
+                    samples[i] = (i % 9) / 9f;
+                }
+                BufferedImage drawn = ImageGrid.render(samples, count, channels, 7, 9);
+                byte[] png = ImageGrid.png(samples, count, channels, 7, 9);
+                BufferedImage read = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+                assertEquals(drawn.getWidth(), read.getWidth());
+                assertEquals(drawn.getHeight(), read.getHeight());
+                for (int y = 0; y < drawn.getHeight(); y++) {
+                    for (int x = 0; x < drawn.getWidth(); x++) {
+                        for (int c = 0; c < channels; c++) {
+                            assertEquals(drawn.getRaster().getSample(x, y, c), read.getRaster().getSample(x, y, c),
+                                    channels + " channels, " + count + " tiles, pixel " + x + "," + y + "," + c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void thePngIsTheSameBytesEveryTime() {
+        float[] samples = new float[4 * 28 * 28];
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = (float) Math.sin(i * 0.01);
+        }
+        assertArrayEquals(ImageGrid.png(samples, 4, 1, 28, 28), ImageGrid.png(samples.clone(), 4, 1, 28, 28));
+    }
 }

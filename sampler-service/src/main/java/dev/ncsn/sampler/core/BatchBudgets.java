@@ -1,0 +1,75 @@
+package dev.ncsn.sampler.core;
+
+import ai.djl.ndarray.NDManager;
+import dev.ncsn.model.ScoreModel;
+import dev.ncsn.model.net.Architecture;
+import dev.ncsn.sampler.config.BatchSettings;
+import org.jboss.logging.Logger;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The per-pass sample budget of each network a worker loads: the configured number, or (with {@code auto}) a
+ * {@link BatchCalibration} on the loaded network, once per network shape. A hot reload to a version of the same
+ * shape (a later training step) keeps the measured budget, since its passes cost the same; a version of another
+ * shape (other sizes, family or image size) is measured again, on the reloader's thread before it is swapped in.
+ */
+public final class BatchBudgets {
+
+    private static final Logger LOG = Logger.getLogger(BatchBudgets.class);
+    private static final int REPEATS = 3;
+
+    /** What makes two networks cost the same per pass: everything of the architecture but its preset's name. */
+    record Shape(String family, int channels, int imageSize, int ngf, int levels, String device) {
+        static Shape of(Architecture a, String device) {
+            return new Shape(a.family(), a.channels(), a.imageSize(), a.ngf(), a.levels(), device);
+        }
+    }
+
+    private final BatchSettings settings;
+    private final Map<Shape, BatchCalibration.Result> measured = new ConcurrentHashMap<>();
+
+    public BatchBudgets(BatchSettings settings) {
+        this.settings = settings;
+    }
+
+    public BatchSettings settings() {
+        return settings;
+    }
+
+    /** How many networks have been measured (each distinct shape once). */
+    public int calibrations() {
+        return measured.size();
+    }
+
+    /** The measurements made so far, one per network shape. */
+    public java.util.List<BatchCalibration.Result> results() {
+        return java.util.List.copyOf(measured.values());
+    }
+
+    /**
+     * The budget for a network just loaded and warmed up; measures it when auto and its shape is new.
+     *
+     * @param what the version, for the log
+     */
+    public int budgetFor(ScoreModel network, NDManager manager, Architecture architecture, String device, String what) {
+        if (!settings.isAuto()) {
+            return settings.budget();
+        }
+        Shape shape = Shape.of(architecture, device);
+        BatchCalibration.Result known = measured.get(shape);
+        if (known != null) {
+            LOG.infof("batch budget of %s: %d images per pass, as measured before for its shape", what, known.budget());
+            return known.budget();
+        }
+        BatchCalibration calibration = new BatchCalibration(settings.threshold(), settings.calibrationTime().toNanos(),
+                settings.largest(), REPEATS);
+        long start = System.nanoTime();
+        BatchCalibration.Result result = calibration.calibrate(new NetworkPassCost(network, manager));
+        measured.put(shape, result);
+        LOG.infof("batch budget of %s on %s: %d images per pass, measured in %d ms (stopped at %s; %s)", what, device,
+                result.budget(), (System.nanoTime() - start) / 1_000_000, result.why(), result.curve());
+        return result.budget();
+    }
+}
