@@ -5,17 +5,18 @@ import tools.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 
-/** docker-compose.yml as a tree (YAML merge keys resolved, as Compose does). */
+/** docker-compose.yml (and its opt-in docker-compose.ports.yml) as a tree (YAML merge keys resolved, as Compose does). */
 final class Compose {
 
-    private static final JsonNode ROOT = load();
+    private static final JsonNode ROOT = load("docker-compose.yml");
+    private static final JsonNode PORTS = load("docker-compose.ports.yml");
 
     private Compose() {
     }
 
-    private static JsonNode load() {
+    private static JsonNode load(String file) {
         // SnakeYAML 2 (Jackson 2's YAML) resolves the << merge keys the file uses; Jackson's own YAML reader does not.
-        try (var in = java.nio.file.Files.newBufferedReader(Repo.path("docker-compose.yml"))) {
+        try (var in = java.nio.file.Files.newBufferedReader(Repo.path(file))) {
             Object tree = new org.yaml.snakeyaml.Yaml().load(in);
             return tools.jackson.databind.json.JsonMapper.builder().build().valueToTree(tree);
         } catch (java.io.IOException e) {
@@ -25,6 +26,11 @@ final class Compose {
 
     static JsonNode root() {
         return ROOT;
+    }
+
+    /** docker-compose.ports.yml: what an operator adds to publish the internals on this machine. */
+    static JsonNode portsOverride() {
+        return PORTS;
     }
 
     static JsonNode service(String name) {

@@ -13,8 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * docker-compose.yml against the Dockerfiles, the services' configuration and k8s/: it builds the same images,
- * seeds the model before the sampler starts, binds ports to localhost unless told otherwise, and sets only
- * environment variables the services read.
+ * seeds the model before the sampler starts, publishes only the gateway (on localhost unless told otherwise; the
+ * opt-in docker-compose.ports.yml publishes the rest on localhost only), and sets only environment variables the
+ * services read.
  */
 class ComposeAgreesWithServicesTest {
 
@@ -42,13 +43,44 @@ class ComposeAgreesWithServicesTest {
     }
 
     @Test
-    void portsAreBoundToLocalhostUnlessAsked() {
+    void onlyTheGatewayIsPublishedAndOnLocalhostUnlessAsked() {
+        List<String> published = new java.util.ArrayList<>();
         Compose.root().path("services").properties().forEach(e -> {
-            for (String port : Compose.stringList(e.getValue().path("ports"))) {
+            List<String> ports = Compose.stringList(e.getValue().path("ports"));
+            if (!ports.isEmpty()) {
+                published.add(e.getKey());
+            }
+            for (String port : ports) {
                 assertTrue(port.startsWith("${NCSN_BIND:-127.0.0.1}:"), e.getKey() + " publishes " + port
                         + " on every interface; bind it to ${NCSN_BIND:-127.0.0.1}");
             }
         });
+        assertEquals(List.of("gateway-service"), published, "only the gateway is published; Kafka, MinIO, the "
+                + "trainer and the sampler stay on the compose network (docker-compose.ports.yml is the opt-in)");
+        String gatewayPort = env(Compose.service("gateway-service")).get("QUARKUS_HTTP_PORT");
+        assertEquals(List.of("${NCSN_BIND:-127.0.0.1}:" + gatewayPort + ":" + gatewayPort),
+                Compose.stringList(Compose.service("gateway-service").path("ports")));
+    }
+
+    /** The opt-in override publishes the internals on 127.0.0.1 only, on the ports the services listen on. */
+    @Test
+    void thePortsOverridePublishesTheInternalsOnLocalhostOnly() {
+        List<String> names = new java.util.ArrayList<>();
+        Compose.portsOverride().path("services").properties().forEach(e -> {
+            names.add(e.getKey());
+            Compose.service(e.getKey()); // a service of docker-compose.yml
+            for (String port : Compose.stringList(e.getValue().path("ports"))) {
+                assertTrue(port.startsWith("127.0.0.1:"), e.getKey() + " publishes " + port + " beyond localhost");
+            }
+        });
+        assertFalse(names.contains("gateway-service"), "the gateway is published by docker-compose.yml itself");
+        for (String service : List.of("trainer-service", "sampler-service")) {
+            String port = env(Compose.service(service)).get("QUARKUS_HTTP_PORT");
+            assertEquals(List.of("127.0.0.1:" + port + ":" + port),
+                    Compose.stringList(Compose.portsOverride().path("services").path(service).path("ports")), service);
+            assertEquals("0.0.0.0", env(Compose.service(service)).get("QUARKUS_HTTP_HOST"),
+                    service + " listens on the container's interfaces, or a published port would not reach it");
+        }
     }
 
     @Test

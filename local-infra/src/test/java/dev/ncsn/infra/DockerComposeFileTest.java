@@ -106,8 +106,6 @@ class DockerComposeFileTest {
             assertNotNull(service(name).get("depends_on"), name + " waits for the init services");
             assertTrue(((Map<?, ?>) service(name).get("depends_on")).containsKey("seed"), name + " waits for the seed step");
         }
-        assertEquals(List.of("${NCSN_BIND:-127.0.0.1}:8080:8080"), service("gateway-service").get("ports"));
-        assertEquals(List.of("${NCSN_BIND:-127.0.0.1}:8081:8081"), service("trainer-service").get("ports"));
         for (String name : List.of("trainer-service", "sampler-service", "gateway-service", "seed")) {
             assertNotNull(service(name).get("build"), name + " is built from its Dockerfile");
         }
@@ -138,17 +136,55 @@ class DockerComposeFileTest {
             Map<String, Object> env = env(name);
             String port = env.containsKey("QUARKUS_HTTP_PORT") ? String.valueOf(env.get("QUARKUS_HTTP_PORT"))
                     : props.getProperty("quarkus.http.port", "8080");
-            @SuppressWarnings("unchecked")
-            List<String> ports = (List<String>) service(name).get("ports");
-            assertTrue(ports.stream().anyMatch(p -> p.endsWith(":" + port)), name + " publishes its port " + port);
+            List<String> published = name.equals("gateway-service") ? ports(service(name))
+                    : ports(portsOverride(name));
+            assertTrue(published.stream().anyMatch(p -> p.endsWith(":" + port + ":" + port)), name + " publishes its "
+                    + "port " + port + (name.equals("gateway-service") ? "" : " in docker-compose.ports.yml"));
             assertTrue(String.valueOf(((Map<?, ?>) service(name).get("healthcheck")).get("test"))
                     .contains("127.0.0.1/" + port), name + " is health-checked on port " + port);
-            String host = props.getProperty("quarkus.http.host", "0.0.0.0");
-            if (host.equals("127.0.0.1") || host.equals("localhost")) {
-                assertEquals("0.0.0.0", String.valueOf(env.get("QUARKUS_HTTP_HOST")),
-                        name + " binds to localhost by default; in a container it must listen on all interfaces");
+            assertEquals("127.0.0.1", props.getProperty("quarkus.http.host"),
+                    name + " binds to localhost unless told otherwise (a bare `java -jar` is not reachable from outside)");
+            assertEquals("0.0.0.0", String.valueOf(env.get("QUARKUS_HTTP_HOST")),
+                    name + " binds to localhost by default; in a container it must listen on all interfaces");
+        }
+    }
+
+    /**
+     * Only the gateway is published: Kafka, MinIO, the trainer and the sampler stay on the compose network, so
+     * nothing outside it starts training runs, reads the store or writes to the topics.
+     */
+    @Test
+    void onlyTheGatewayIsPublishedOnLocalhostUnlessAsked() {
+        for (String name : services.keySet()) {
+            if (!name.equals("gateway-service")) {
+                assertEquals(List.of(), ports(service(name)), name + " must not publish a port: it is reachable "
+                        + "on the compose network only (docker-compose.ports.yml publishes it for operators)");
             }
         }
+        assertEquals(List.of("${NCSN_BIND:-127.0.0.1}:8080:8080"), ports(service("gateway-service")));
+    }
+
+    /**
+     * The opt-in docker-compose.ports.yml publishes the internals for an operator on this machine: only services of
+     * docker-compose.yml, only on 127.0.0.1 (whatever NCSN_BIND says), and never the gateway again.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void thePortsOverridePublishesTheInternalsOnLocalhostOnly() throws Exception {
+        Map<String, Object> override = (Map<String, Object>) portsFile().get("services");
+        assertEquals(List.of("kafka", "minio", "trainer-service", "sampler-service"), List.copyOf(override.keySet()));
+        for (Map.Entry<String, Object> e : override.entrySet()) {
+            assertTrue(services.containsKey(e.getKey()), e.getKey() + " is a service of docker-compose.yml");
+            Map<String, Object> s = (Map<String, Object>) e.getValue();
+            assertEquals(List.of("ports"), List.copyOf(s.keySet()), e.getKey() + ": the override only publishes");
+            for (String port : ports(s)) {
+                assertTrue(port.startsWith("127.0.0.1:"), e.getKey() + " publishes " + port + " beyond localhost");
+            }
+        }
+        assertEquals(List.of("127.0.0.1:9094:9094"), ports(portsOverride("kafka")));
+        assertTrue(String.valueOf(env("kafka").get("KAFKA_ADVERTISED_LISTENERS")).contains("EXTERNAL://localhost:9094"),
+                "the published listener advertises the address the host reaches");
+        assertEquals(List.of("127.0.0.1:9000:9000", "127.0.0.1:9001:9001"), ports(portsOverride("minio")));
     }
 
     @Test
@@ -162,6 +198,35 @@ class DockerComposeFileTest {
         assertNotNull(service("kafka").get("healthcheck"));
         assertNotNull(service("minio").get("healthcheck"));
         assertEquals("no", service("kafka-init").get("restart"));
+    }
+
+    private static Map<String, Object> portsFile;
+
+    /** docker-compose.ports.yml, the opt-in override that publishes the internals. */
+    private static Map<String, Object> portsFile() throws Exception {
+        if (portsFile == null) {
+            try (Reader in = Files.newBufferedReader(Paths.get("..", "docker-compose.ports.yml"), StandardCharsets.UTF_8)) {
+                portsFile = new Yaml().load(in);
+            }
+        }
+        return portsFile;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> portsOverride(String name) {
+        try {
+            Map<String, Object> s = (Map<String, Object>) ((Map<String, Object>) portsFile().get("services")).get(name);
+            assertNotNull(s, "docker-compose.ports.yml publishes " + name);
+            return s;
+        } catch (Exception e) {
+            throw new AssertionError("docker-compose.ports.yml: " + e, e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> ports(Map<String, Object> service) {
+        Object ports = service.get("ports");
+        return ports == null ? List.of() : ((List<Object>) ports).stream().map(String::valueOf).toList();
     }
 
     @SuppressWarnings("unchecked")

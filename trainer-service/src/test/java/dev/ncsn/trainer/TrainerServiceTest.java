@@ -92,12 +92,51 @@ class TrainerServiceTest {
                 .contentType(Problem.MEDIA_TYPE);
         post("/v1/runs", "{\"model\":\"m\",\"data\":{\"dataset\":\"no-such-data\"}}").then().statusCode(422)
                 .contentType(Problem.MEDIA_TYPE).body("detail", containsString("no-such-data"));
-        post("/v1/runs", "{\"model\":\"m\",\"data\":{\"path\":\"/no/such/dir\"}}").then().statusCode(422);
+        // Inside the data roots (the default ones: the work directory's datasets/ among them), a missing path is 422.
+        post("/v1/runs", "{\"model\":\"m\",\"data\":{\"path\":\"target/trainer-work/datasets/no-such-dir\"}}")
+                .then().statusCode(422).contentType(Problem.MEDIA_TYPE).body("type", endsWith("/unknown-data"));
+        given().get("/v1/runs/nope").then().statusCode(404).contentType(Problem.MEDIA_TYPE);
         given().get("/v1/runs/nope").then().statusCode(404).contentType(Problem.MEDIA_TYPE)
                 .body("detail", containsString("nope"));
         given().post("/v1/runs/nope/stop").then().statusCode(404);
         given().get("/v1/models/never-trained/versions").then().statusCode(404);
         given().get("/v1/models/bad%20name/versions").then().statusCode(400);
+    }
+
+    /** An admin key cannot point a run at any file of the trainer's machine: local data only under the roots. */
+    @Test
+    @Order(2)
+    void localDataOutsideTheDataRootsIsForbiddenWhetherItExistsOrNot() throws Exception {
+        java.nio.file.Path root = java.nio.file.Path.of("target/trainer-work/datasets").toAbsolutePath();
+        java.nio.file.Files.createDirectories(root);
+        java.nio.file.Path escape = root.resolve("escape");
+        java.nio.file.Files.deleteIfExists(escape);
+        java.nio.file.Files.createSymbolicLink(escape, java.nio.file.Path.of("/etc"));
+        for (String path : List.of("/etc", "/etc/passwd", "/no/such/dir", root + "/../../../pom.xml",
+                escape.toString(), escape + "/passwd")) {
+            for (String field : List.of("data", "heldOut")) {
+                String body = field.equals("data") ? "{\"model\":\"m\",\"data\":{\"path\":\"" + path + "\"}}"
+                        : "{\"model\":\"m\",\"data\":{\"path\":\"" + root + "\"},\"heldOut\":{\"path\":\"" + path
+                        + "\"}}"; // the data itself is allowed: the held-out path is what is refused
+                post("/v1/runs", body).then().statusCode(403).contentType(Problem.MEDIA_TYPE)
+                        .body("type", endsWith("/forbidden-data-path"))
+                        .body("detail", containsString(field + ": the trainer reads local data only under its data "
+                                + "roots (/usr/share/datasets, /data, " + root + ")"));
+            }
+        }
+        given().get("/v1/runs").then().statusCode(200).body("id", org.hamcrest.Matchers.not(
+                org.hamcrest.Matchers.hasItem(org.hamcrest.Matchers.startsWith("run-"))));
+
+        // Under a root the run starts (and is stopped again here: the next test needs the trainer's one run slot).
+        java.nio.file.Path local = java.nio.file.Files.createDirectories(root.resolve("subset"));
+        for (String name : List.of("train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz")) {
+            java.nio.file.Files.write(local.resolve(name), TrainerFixture.subsetFile(name));
+        }
+        post("/v1/runs", "{\"runId\":\"svc-local\",\"model\":\"svc-local-model\",\"data\":{\"path\":\""
+                + local + "\"}," + TINY + ",\"steps\":100000,\"checkpointEvery\":100000}").then().statusCode(201)
+                .body("data.path", equalTo(local.toString()));
+        given().post("/v1/runs/svc-local/stop").then().statusCode(202);
+        assertEquals("STOPPED", awaitStatus("svc-local", "STOPPED"));
     }
 
     @Test

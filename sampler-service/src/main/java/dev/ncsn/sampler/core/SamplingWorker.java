@@ -438,9 +438,10 @@ public final class SamplingWorker implements AutoCloseable {
         if (job.restart != null && !job.chain.cancelRequested()) {
             // Its stream so far is of another version's run: say why it goes back to step 0 (a started here would
             // take sequence 0, which the stream has).
-            job.publishPreview(new JobEvent.Restarted(job.request.jobId(), job.sequence++, instanceId,
+            JobEvent.Restarted restarted = new JobEvent.Restarted(job.request.jobId(), job.sequence++, instanceId,
                     job.lease.model().version(), job.restart.previousVersion(), job.restart.previousCompletedSteps(),
-                    job.restart.reason(), Instant.now()));
+                    job.restart.reason(), Instant.now());
+            job.publishPreview(() -> restarted);
             return;
         }
         if (job.chain.cancelRequested() || job.sequence > 0) {

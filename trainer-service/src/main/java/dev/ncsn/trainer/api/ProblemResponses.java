@@ -5,6 +5,7 @@ import dev.ncsn.model.store.ModelStore;
 import dev.ncsn.trainer.core.InvalidRunException;
 import dev.ncsn.trainer.core.RunConflictException;
 import dev.ncsn.trainer.core.UnknownRunException;
+import dev.ncsn.trainer.data.DataRoots;
 import dev.ncsn.trainer.data.DatasetCatalog;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -18,7 +19,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  * {"type":"https://ncsn.dev/problems/invalid-run","title":"Invalid run request","status":400,
  *  "detail":"steps must be between 1 and 100000000, got 0","instance":"/v1/runs"}
  * </pre>
- * 400 invalid request, 404 unknown run or model, 409 conflict with a run's state, 422 data that does not exist,
+ * 400 invalid request, 403 a local data path outside the data roots, 404 unknown run or model, 409 conflict with a
+ * run's state, 422 data that does not exist,
  * 503 store unreachable, 500 anything else.
  */
 public class ProblemResponses {
@@ -41,6 +43,12 @@ public class ProblemResponses {
     @ServerExceptionMapper
     public Response unknownData(DatasetCatalog.UnknownDataException e, UriInfo uri) {
         return problem(422, "unknown-data", "The request names data or a model version that does not exist",
+                e.getMessage(), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response forbiddenPath(DataRoots.ForbiddenDataPathException e, UriInfo uri) {
+        return problem(403, "forbidden-data-path", "The data path is outside the trainer's data roots",
                 e.getMessage(), uri);
     }
 

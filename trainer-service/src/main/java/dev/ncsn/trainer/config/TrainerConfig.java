@@ -7,6 +7,7 @@ import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -51,16 +52,27 @@ public interface TrainerConfig {
     @WithDefault("60s")
     Duration shutdownGrace();
 
+    /**
+     * The directories a run's local data ({@code {"path": …}}) may come from, comma-separated; a path elsewhere is
+     * refused with 403 (an admin key must not turn the trainer into a reader of any file on its machine). Default:
+     * {@code /usr/share/datasets} (Debian's dataset packages), {@code /data} and the work directory's
+     * {@code datasets/}.
+     */
+    Optional<List<String>> dataRoots();
+
     Gate gate();
 
     /** These settings as the plain values a {@code TrainerNode} is built with. */
     default TrainerSettings toSettings() {
         Gate g = gate();
         Defaults d = defaults();
-        return new TrainerSettings(Path.of(workDir()), maxConcurrentRuns(), resumeOnStart(), stateKeep(),
+        Path work = Path.of(workDir());
+        List<Path> roots = dataRoots().map(l -> l.stream().map(Path::of).toList())
+                .orElseGet(() -> TrainerSettings.standardDataRoots(work));
+        return new TrainerSettings(work, maxConcurrentRuns(), resumeOnStart(), stateKeep(),
                 dataPollInterval(), logEvery(), new GateSettings(g.tolerance(), g.heldOutSize(), g.seed(),
                 g.batchSize(), g.fid().toSettings()), retention().keepLast(), new RunDefaults(d.preset(), d.batchSize(), d.steps(),
-                d.checkpointEvery(), d.previewCount(), d.previewStepsPerLevel()), eventSendAttempts());
+                d.checkpointEvery(), d.previewCount(), d.previewStepsPerLevel()), eventSendAttempts(), roots);
     }
 
     Retention retention();

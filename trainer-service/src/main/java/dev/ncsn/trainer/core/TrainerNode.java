@@ -5,6 +5,7 @@ import dev.ncsn.model.store.Bucket;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;
 import dev.ncsn.trainer.config.TrainerSettings;
+import dev.ncsn.trainer.data.DataRoots;
 import dev.ncsn.trainer.data.DatasetCatalog;
 import dev.ncsn.trainer.data.DatasetRef;
 import dev.ncsn.trainer.data.DatasetSource;
@@ -43,7 +44,8 @@ public final class TrainerNode implements AutoCloseable {
     public TrainerNode(TrainerSettings settings, ModelStore store, Bucket bucket, ModelUpdateSink updates,
                        MeterRegistry registry) {
         this.bucket = bucket;
-        this.ctx = new TrainerContext(settings, store, new DatasetCatalog(bucket), new DatasetSource(bucket),
+        this.ctx = new TrainerContext(settings, store, new DatasetCatalog(bucket),
+                new DatasetSource(bucket, new DataRoots(settings.dataRoots())),
                 new RunRegistry(bucket), new StateSync(bucket, settings.workDir()),
                 new PromotionGate(store, settings.gate()),
                 new CheckpointPublisher(store, updates, new RetentionPolicy(settings.keepLast()),
@@ -277,7 +279,8 @@ public final class TrainerNode implements AutoCloseable {
     private DatasetRef resolve(String field, DatasetRef ref) {
         try {
             if (ref.path() != null) {
-                if (!Files.exists(Path.of(ref.path()))) {
+                // The roots first, before the file system is asked: a path outside them is refused whether it exists.
+                if (!Files.exists(ctx.source().roots().require(field, ref.path()))) {
                     throw new DatasetCatalog.UnknownDataException(field + ": no such file or directory on the "
                             + "trainer: " + ref.path());
                 }

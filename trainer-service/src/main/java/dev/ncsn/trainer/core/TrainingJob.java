@@ -36,6 +36,8 @@ public final class TrainingJob {
     private final JobSeam seam = new JobSeam();
     private final CheckpointProtocol checkpoints;
     private volatile boolean stopRequested;
+    /** Training thread only: the run started from fresh weights and has taken no step yet. */
+    private boolean untrained;
     private volatile RunStatus stopAs = RunStatus.STOPPED;
     private volatile LossHistory history;
     private Thread thread;
@@ -158,12 +160,20 @@ public final class TrainingJob {
             while (run.step() < segment.endStep()) {
                 seam.beforeStep(id(), run.step());
                 if (stopRequested) {
+                    if (untrained) {
+                        // Fresh weights and no step yet: there is no state to save (the network's parameters are
+                        // made by its first step), and a resume starts from the same seeded fresh weights.
+                        setStatus(stopAs, null);
+                        LOG.infof("run %s: %s before its first step", id(), stopAs.name().toLowerCase());
+                        return false;
+                    }
                     checkpoints.saveState(run, segment);
                     setStatus(stopAs, null);
                     LOG.infof("run %s: %s at step %d (state saved)", id(), stopAs.name().toLowerCase(), run.step());
                     return false;
                 }
                 double loss = run.trainStep();
+                untrained = false;
                 long step = run.step();
                 record.step(step);
                 progress.stepped(step, loss);
@@ -202,6 +212,7 @@ public final class TrainingJob {
     }
 
     private TrainingRun open(RunSpec spec, RunRecord.Segment segment, DatasetSource.TrainingData data, long saved) {
+        untrained = false;
         Path root = ctx.states().localRoot(id(), segment.index());
         TrainingConfig config = spec.trainingConfig();
         if (saved >= 0) {
@@ -221,6 +232,7 @@ public final class TrainingJob {
             return TrainingRun.startFrom(config, data.train(), initial, segment.startStep());
         }
         LOG.infof("run %s: segment %d starts from fresh weights", id(), segment.index());
+        untrained = true;
         return TrainingRun.start(config, data.train());
     }
 

@@ -35,7 +35,7 @@ import java.util.TreeMap;
  * training data. Each of the two groups must hold one kind of data; several objects of a kind are concatenated in
  * key order.
  *
- * <p><b>A local path</b> is read by {@code Datasets.open}; its held-out part is MNIST's t10k split, CIFAR-10's
+ * <p><b>A local path</b> must lie under one of the trainer's {@link DataRoots}; it is read by {@code Datasets.open}; its held-out part is MNIST's t10k split, CIFAR-10's
  * test batch or a {@code heldout/} sub-directory when the directory has one.
  *
  * <p><b>Without a held-out part</b> (and no separate held-out source), the last images of the training data are
@@ -46,9 +46,16 @@ public final class DatasetSource {
     private static final Logger LOG = Logger.getLogger(DatasetSource.class);
 
     private final Bucket bucket;
+    private final DataRoots roots;
 
-    public DatasetSource(Bucket bucket) {
+    /** @param roots where local data may come from; checked at every read (a resumed run's too) */
+    public DatasetSource(Bucket bucket, DataRoots roots) {
         this.bucket = bucket;
+        this.roots = roots;
+    }
+
+    public DataRoots roots() {
+        return roots;
     }
 
     /** Training images, held-out images (for the promotion gate) and where each came from. */
@@ -71,9 +78,9 @@ public final class DatasetSource {
         if (ref.isLatest() || (heldOutRef != null && heldOutRef.isLatest())) {
             throw new IllegalArgumentException("resolve \"latest\" with DatasetCatalog.resolve first");
         }
-        Parts parts = read(ref);
+        Parts parts = read("data", ref);
         if (heldOutRef != null) {
-            Parts other = read(heldOutRef);
+            Parts other = read("heldOut", heldOutRef);
             ByteDataset heldOut = other.heldOut != null ? other.heldOut : other.train;
             if (heldOut == null) {
                 throw new DatasetException("no images in the held-out source " + heldOutRef);
@@ -103,9 +110,9 @@ public final class DatasetSource {
     private record Parts(ByteDataset train, ByteDataset heldOut) {
     }
 
-    private Parts read(DatasetRef ref) {
+    private Parts read(String field, DatasetRef ref) {
         if (ref.path() != null) {
-            return readLocal(Path.of(ref.path()));
+            return readLocal(roots.require(field, ref.path()));
         }
         String prefix = ref.prefix() != null ? ref.prefix()
                 : DatasetCatalog.prefix(ref.dataset(), ref.versionNumber());

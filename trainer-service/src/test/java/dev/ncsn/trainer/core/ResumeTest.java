@@ -97,6 +97,27 @@ class ResumeTest {
         assertEquals(List.of(4L, 8L, 12L), done.candidates().stream().map(RunRecord.Candidate::step).toList());
     }
 
+    /** A stop that lands before the first step (e.g. right after the start) used to fail the run: no state yet. */
+    @Test
+    void aRunStoppedBeforeItsFirstStepIsStoppedAndResumesFromFreshWeights(@TempDir Path work) throws Exception {
+        String run = "stop-at-once-run";
+        TrainerNode node = fixture.node(work, s -> s);
+        node.beforeLaunch(job -> job.stop(RunStatus.STOPPED)); // before its thread starts: it stops at step 0
+        node.start(TrainerFixture.tinyRun(run, "fashion-stop-at-once", TrainerFixture.dataset("fashion-resume-data"),
+                2, 2, 0.9, false, null));
+        assertTrue(node.job(run).orElseThrow().await(Duration.ofMinutes(2)));
+        RunView stopped = node.run(run);
+        assertEquals(RunStatus.STOPPED, stopped.status(), String.valueOf(stopped.error()));
+        assertEquals(0, stopped.step());
+
+        Map<Long, Double> steps = new ConcurrentSkipListMap<>();
+        node.beforeLaunch(job -> job.seam().onStep(steps::put));
+        node.resume(run);
+        assertTrue(node.job(run).orElseThrow().await(Duration.ofMinutes(2)));
+        assertEquals(RunStatus.COMPLETED, node.run(run).status(), String.valueOf(node.run(run).error()));
+        assertEquals(List.of(1L, 2L), List.copyOf(steps.keySet()));
+    }
+
     private static List<Long> steps(String model) {
         return fixture.store.versions(model).stream().map(CheckpointManifest::trainingStep).toList();
     }

@@ -31,7 +31,7 @@ class DatasetSourceTest {
     static void setUp(LocalInfrastructure infra) {
         fixture = new TrainerFixture(infra, "data");
         catalog = new DatasetCatalog(fixture.bucket);
-        source = new DatasetSource(fixture.bucket);
+        source = new DatasetSource(fixture.bucket, new DataRoots(java.util.List.of(TrainerFixture.SUBSET)));
     }
 
     @AfterAll
@@ -126,6 +126,14 @@ class DatasetSourceTest {
                 DatasetRef.local(TrainerFixture.SUBSET.resolve("train-images-idx3-ubyte.gz").toString()), 64);
         assertEquals(500, separate.train().size());
         assertEquals(1500, separate.heldOut().size());
+
+        // Checked at every read, not only when a run starts: a resumed run's stored path is held to the roots too.
+        String outside = TrainerFixture.SUBSET.resolve("../../../../pom.xml").toString();
+        assertTrue(assertThrows(DataRoots.ForbiddenDataPathException.class,
+                () -> source.load(DatasetRef.local(outside), null, 64)).getMessage().startsWith("data: "));
+        assertTrue(assertThrows(DataRoots.ForbiddenDataPathException.class,
+                () -> source.load(DatasetRef.local(file.toString()), DatasetRef.local("/etc/passwd"), 64))
+                .getMessage().startsWith("heldOut: "));
     }
 
     @Test
