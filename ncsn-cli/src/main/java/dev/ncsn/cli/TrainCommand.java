@@ -113,7 +113,8 @@ final class TrainCommand implements Callable<Integer> {
                         + "); use another --out or the same options");
             }
             run = TrainingRun.resume(state, dataset);
-            System.err.printf("train: resuming at step %d of %d on %s%n", run.step(), steps, saved.schedule());
+            System.err.printf("train: resuming at step %d of %d on σ %s → %s over %d levels%n", run.step(), steps,
+                    saved.schedule().sigmaMax(), saved.schedule().sigmaMin(), saved.schedule().levels());
         } else {
             if (given == null && ScoreNetworks.family(architecture).designsSchedule()) {
                 System.err.printf("train: designing the noise schedule from the %,d training images…%n", dataset.size());
