@@ -8,6 +8,7 @@ import dev.ncsn.sampler.core.SamplingWorker;
 import dev.ncsn.model.contract.CancelRequest;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.DeadLetter;
+import dev.ncsn.model.contract.GenerationRequest;
 import dev.ncsn.model.contract.ModelUpdate;
 import org.jboss.logging.Logger;
 
@@ -39,9 +40,14 @@ public final class ControlMessages {
     public void onControl(String topic, int partition, long offset, String key, String value) {
         CancelRequest cancel;
         try {
-            cancel = Contracts.decode(value, CancelRequest.class);
+            cancel = Contracts.decode(requireSize(value), CancelRequest.class);
             if (cancel.jobId() == null || cancel.jobId().isBlank()) {
                 throw new IllegalArgumentException("jobId is missing");
+            }
+            if (!GenerationRequest.isJobId(cancel.jobId())) {
+                // Remembered cancels are bounded in number; bounding each id bounds their memory.
+                throw new IllegalArgumentException("jobId must be at most " + GenerationRequest.MAX_JOB_ID_LENGTH
+                        + " characters, got " + cancel.jobId().length());
             }
         } catch (IllegalArgumentException e) {
             deadLetter(topic, partition, offset, key, value, "invalid cancel request: " + e.getMessage());
@@ -62,7 +68,7 @@ public final class ControlMessages {
     public void onModelUpdate(String topic, int partition, long offset, String key, String value) {
         ModelUpdate update;
         try {
-            update = Contracts.decode(value, ModelUpdate.class);
+            update = Contracts.decode(requireSize(value), ModelUpdate.class);
             if (update.model() == null || update.model().isBlank()) {
                 throw new IllegalArgumentException("model is missing");
             }
@@ -70,14 +76,28 @@ public final class ControlMessages {
             deadLetter(topic, partition, offset, key, value, "invalid model update: " + e.getMessage());
             return;
         }
-        LOG.infof("model update: %s version %s", update.model(), update.version());
+        LOG.infof("model update: %s version %s", head(update.model()), head(update.version()));
         reloader.onUpdate(update);
     }
 
+    private static String head(String s) {
+        return s == null || s.length() <= 80 ? s : s.substring(0, 80) + "…";
+    }
+
+    /** Holds control messages to the requests' bound: they are tiny, so anything larger is refused unread. */
+    private static String requireSize(String value) {
+        if (value != null && value.length() > Contracts.MAX_REQUEST_CHARS) {
+            throw new IllegalArgumentException("the message has " + value.length() + " characters, over the limit of "
+                    + Contracts.MAX_REQUEST_CHARS);
+        }
+        return value;
+    }
+
     private void deadLetter(String topic, int partition, long offset, String key, String value, String reason) {
-        LOG.warnf("dead letter from %s-%d@%d: %s", topic, partition, offset, reason);
-        deadLetters.publish(new DeadLetter(topic, partition, offset, key, value, reason, SamplerSettings.SERVICE,
-                Instant.now())).whenComplete((ok, error) -> {
+        DeadLetter letter = DeadLetter.of(topic, partition, offset, key, value, reason, SamplerSettings.SERVICE,
+                Instant.now());
+        LOG.warnf("dead letter from %s-%d@%d: %s", topic, partition, offset, letter.reason());
+        deadLetters.publish(letter).whenComplete((ok, error) -> {
                     if (error != null) {
                         LOG.errorf("could not store a dead letter from %s-%d@%d: %s", topic, partition, offset, error);
                     }

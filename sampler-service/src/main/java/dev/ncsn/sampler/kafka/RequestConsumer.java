@@ -16,6 +16,7 @@ import dev.ncsn.sampler.metrics.SamplerMetrics;
 
 import dev.ncsn.common.trace.KafkaTraceContext;
 import dev.ncsn.model.contract.DeadLetter;
+import dev.ncsn.model.contract.GenerationRequest;
 import dev.ncsn.model.contract.JobEvent;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -299,8 +300,17 @@ public final class RequestConsumer implements AutoCloseable {
     private void read(ConsumerRecord<String, String> record) {
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
         progress.computeIfAbsent(tp, p -> new PartitionProgress()).started(record.offset());
-        RequestDecoder.Decoded decoded = decoder.decode(record.topic(), record.partition(), record.offset(),
-                record.key(), record.value());
+        RequestDecoder.Decoded decoded;
+        try {
+            decoded = decoder.decode(record.topic(), record.partition(), record.offset(), record.key(),
+                    record.value());
+        } catch (RuntimeException e) {
+            // A record the decoder did not foresee is refused like any other bad record: it must not end the
+            // consumer thread (which would stop this worker's partitions until a restart reads it again).
+            LOG.errorf(e, "unexpected error decoding %s-%d@%d", record.topic(), record.partition(), record.offset());
+            decoded = new RequestDecoder.Invalid(GenerationRequest.isJobId(record.key()) ? record.key() : null,
+                    "the request could not be read: " + e);
+        }
         JobRequest.RecordPosition position = new JobRequest.RecordPosition(record.topic(), record.partition(),
                 record.offset());
         traces.read(decoded instanceof RequestDecoder.Invalid bad ? bad.jobId()
@@ -423,12 +433,13 @@ public final class RequestConsumer implements AutoCloseable {
 
     /** A request that cannot be served: failed event (when there is a job id) and dead letter, then committed. */
     private void refuse(JobRequest.RecordPosition position, String key, String value, String jobId, String reason) {
-        LOG.warnf("refused %s (job %s): %s", position, jobId, reason);
+        DeadLetter dead = DeadLetter.of(position.topic(), position.partition(), position.offset(), key, value, reason,
+                SamplerSettings.SERVICE, Instant.now());
+        LOG.warnf("refused %s (job %s): %s", position, jobId, dead.reason());
         metrics.jobFinished("invalid");
-        CompletableFuture<Void> letter = deadLetters.publish(new DeadLetter(position.topic(), position.partition(),
-                position.offset(), key, value, reason, SamplerSettings.SERVICE, Instant.now())).toCompletableFuture();
+        CompletableFuture<Void> letter = deadLetters.publish(dead).toCompletableFuture();
         CompletableFuture<Void> failed = jobId == null ? CompletableFuture.completedFuture(null)
-                : events.publish(new JobEvent.Failed(jobId, 0, reason, Instant.now())).toCompletableFuture();
+                : events.publish(new JobEvent.Failed(jobId, 0, dead.reason(), Instant.now())).toCompletableFuture();
         whenStored(CompletableFuture.allOf(letter, failed), position, jobId, "invalid");
     }
 

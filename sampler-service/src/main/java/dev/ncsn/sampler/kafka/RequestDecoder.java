@@ -12,9 +12,10 @@ import dev.ncsn.model.contract.InpaintingRequest;
 import java.util.List;
 
 /**
- * Reads request records: strict JSON of the contract ({@link Contracts#decode}), the contract's own checks
- * ({@code problems()}), the record key equal to the job id, and a model this worker serves. Anything else is
- * {@link Invalid}: the job (when an id can be found) gets a {@code failed} event and the record a dead letter.
+ * Reads request records: at most {@link Contracts#MAX_REQUEST_CHARS} characters (the gateway's body limit), strict
+ * JSON of the contract ({@link Contracts#decode}), the contract's own checks ({@code problems()}), the record key
+ * equal to the job id, and a model this worker serves. Anything else is {@link Invalid}: the job (when an id can be
+ * found) gets a {@code failed} event and the record a dead letter.
  */
 public final class RequestDecoder {
 
@@ -33,13 +34,21 @@ public final class RequestDecoder {
     public record Valid(JobRequest request) implements Decoded {
     }
 
-    /** @param jobId the key, or the jobId field of a message that is otherwise broken; null when neither exists */
+    /**
+     * @param jobId the key, or the jobId field of a message that is otherwise broken, when it may be a job id
+     *              ({@link GenerationRequest#isJobId}); null when neither is
+     */
     public record Invalid(String jobId, String reason) implements Decoded {
     }
 
     public Decoded decode(String topic, int partition, long offset, String key, String value) {
         JobRequest.RecordPosition position = new JobRequest.RecordPosition(topic, partition, offset);
-        String fallbackId = key != null && !key.isBlank() ? key : jobIdField(value);
+        if (value != null && value.length() > Contracts.MAX_REQUEST_CHARS) {
+            // Refused unread: neither decoded nor searched for a job id.
+            return new Invalid(GenerationRequest.isJobId(key) ? key : null, "the request has " + value.length()
+                    + " characters, over the limit of " + Contracts.MAX_REQUEST_CHARS + " (the gateway's body limit)");
+        }
+        String fallbackId = GenerationRequest.isJobId(key) ? key : jobIdField(value);
         try {
             JobRequest request;
             if (topic.equals(topics.generationRequests())) {
@@ -56,7 +65,7 @@ public final class RequestDecoder {
                 return new Invalid(fallbackId, "no requests are expected on topic " + topic);
             }
             if (key != null && !key.equals(request.jobId())) {
-                return new Invalid(fallbackId, "the record key \"" + key + "\" is not the job id \""
+                return new Invalid(fallbackId, "the record key \"" + head(key) + "\" is not the job id \""
                         + request.jobId() + "\"; requests are keyed by job id");
             }
             return new Valid(request);
@@ -68,7 +77,7 @@ public final class RequestDecoder {
     private String modelOf(String requested) {
         String model = requested == null || requested.isBlank() ? models.defaultModel() : requested;
         if (models.slot(model).isEmpty()) {
-            throw new JobRequest.InvalidRequestException("model " + model + " is not served by this sampler pool "
+            throw new JobRequest.InvalidRequestException("model " + head(model) + " is not served by this sampler pool "
                     + "(it serves " + String.join(", ", models.names()) + ")");
         }
         return model;
@@ -80,7 +89,12 @@ public final class RequestDecoder {
         }
     }
 
-    /** The jobId field of a message that fails strict decoding, when it is at least JSON with a string jobId. */
+    /** The first characters of a long value, for a reason. */
+    private static String head(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "…";
+    }
+
+    /** The jobId field of a message that fails strict decoding, when it is at least JSON with a string job id. */
     private static String jobIdField(String value) {
         if (value == null) {
             return null;
@@ -88,7 +102,7 @@ public final class RequestDecoder {
         try {
             JsonNode node = Contracts.json().readTree(value);
             JsonNode id = node == null ? null : node.get("jobId");
-            return id != null && id.isTextual() && !id.asText().isBlank() ? id.asText() : null;
+            return id != null && id.isTextual() && GenerationRequest.isJobId(id.asText()) ? id.asText() : null;
         } catch (Exception e) {
             return null;
         }

@@ -16,11 +16,24 @@ import java.util.List;
  */
 public record GenerationRequest(String jobId, String model, SamplingParameters parameters, Instant submittedAt) {
 
+    /**
+     * The longest job id: the gateway's are UUIDs (36 characters); an id also becomes a record key, an S3 key (the
+     * job's snapshot) and a URL path segment, so one from another producer is bounded too.
+     */
+    public static final int MAX_JOB_ID_LENGTH = 128;
+
+    /** Whether {@code id} may be a job id: not blank, at most {@value #MAX_JOB_ID_LENGTH} characters. */
+    public static boolean isJobId(String id) {
+        return id != null && !id.isBlank() && id.length() <= MAX_JOB_ID_LENGTH;
+    }
+
     /** Problems with this request, one sentence each; empty when valid. */
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         if (jobId == null || jobId.isBlank()) {
             problems.add("jobId is missing");
+        } else if (jobId.length() > MAX_JOB_ID_LENGTH) {
+            problems.add("jobId must be at most " + MAX_JOB_ID_LENGTH + " characters, got " + jobId.length());
         }
         if (parameters == null) {
             problems.add("parameters are missing");

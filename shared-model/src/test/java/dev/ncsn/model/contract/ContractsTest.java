@@ -91,6 +91,60 @@ class ContractsTest {
         assertTrue(wrongType.getMessage().contains("count"), wrongType.getMessage());
     }
 
+    /** As strict as the gateway's reading of HTTP bodies: records may come from any producer. */
+    @Test
+    void wrongTypesDuplicatesTrailingContentAndNullAreRefusedNotCoerced() {
+        for (String json : List.of(
+                "{\"jobId\":\"j\",\"parameters\":{\"count\":\"4\"}}",
+                "{\"jobId\":\"j\",\"parameters\":{\"count\":1.5}}",
+                "{\"jobId\":\"j\",\"parameters\":{\"count\":true}}",
+                "{\"jobId\":\"j\",\"parameters\":{\"count\":1,\"denoisedPreview\":\"yes\"}}",
+                "{\"jobId\":\"j\",\"parameters\":{\"count\":1,\"stepSize\":\"4e-5\"}}",
+                "{\"jobId\":7,\"parameters\":{\"count\":1}}",
+                "{\"jobId\":\"j\",\"model\":false,\"parameters\":{\"count\":1}}",
+                "{\"jobId\":\"j\",\"jobId\":\"k\",\"parameters\":{\"count\":1}}",
+                "{\"jobId\":\"j\",\"parameters\":{\"count\":1}} trailing",
+                "null")) {
+            assertThrows(Contracts.InvalidMessageException.class, () -> Contracts.decode(json, GenerationRequest.class),
+                    json);
+        }
+        assertTrue(assertThrows(Contracts.InvalidMessageException.class,
+                () -> Contracts.decode("null", CancelRequest.class)).getMessage().contains("JSON null"));
+        assertEquals(4, Contracts.decode("{\"jobId\":\"j\",\"parameters\":{\"count\":4,\"stepSize\":1E-3}}",
+                GenerationRequest.class).parameters().count(), "an integer is a fine number, exponents too");
+    }
+
+    @Test
+    void jobIdsAreBounded() {
+        String longest = "j".repeat(GenerationRequest.MAX_JOB_ID_LENGTH);
+        assertEquals(List.of(), new GenerationRequest(longest, null, SamplingParameters.defaults(1), AT).problems());
+        assertEquals(List.of("jobId must be at most 128 characters, got 129"),
+                new GenerationRequest(longest + "j", null, SamplingParameters.defaults(1), AT).problems());
+        assertTrue(GenerationRequest.isJobId(longest));
+        assertFalse(GenerationRequest.isJobId(longest + "j"));
+        assertFalse(GenerationRequest.isJobId(" "));
+        assertFalse(GenerationRequest.isJobId(null));
+    }
+
+    /** A dead letter must fit the dead-letter topic however large the refused record was. */
+    @Test
+    void deadLettersKeepTheBeginningOfLargeRecordsAndSaySo() {
+        DeadLetter small = DeadLetter.of("t", 0, 1, "k", "{}", "bad", "svc", AT);
+        assertEquals(new DeadLetter("t", 0, 1, "k", "{}", "bad", "svc", AT, null), small);
+
+        String value = "x".repeat(DeadLetter.MAX_VALUE_CHARS - 1) + "\ud83d\ude00" + "y".repeat(5_000_000);
+        DeadLetter big = DeadLetter.of("t", 0, 2, "K".repeat(10_000), value, "r".repeat(5000), "svc", AT);
+        assertEquals(DeadLetter.MAX_VALUE_CHARS - 1, big.value().length(), "not cut inside a surrogate pair");
+        assertTrue(value.startsWith(big.value()));
+        assertEquals("K".repeat(DeadLetter.MAX_KEY_CHARS), big.key());
+        assertEquals(DeadLetter.MAX_REASON_CHARS, big.reason().length());
+        assertEquals("key: the first 256 of 10000 characters; value: the first 65535 of " + value.length()
+                + " characters", big.cut());
+        assertTrue(Contracts.encode(big).length() < 100_000, "fits Kafka's default 1 MB message limit");
+        assertEquals(big, Contracts.decode(Contracts.encode(big), DeadLetter.class));
+        assertEquals("refused (no reason given)", DeadLetter.of("t", 0, 3, null, null, " ", "svc", AT).reason());
+    }
+
     @Test
     void outOfRangeValuesAreProblems() {
         var request = new GenerationRequest("j", null, new SamplingParameters(0, null, null, null, 5000, -1.0, null, 0, null, null), AT);

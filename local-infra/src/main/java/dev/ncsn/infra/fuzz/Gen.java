@@ -1,4 +1,4 @@
-package dev.ncsn.gateway;
+package dev.ncsn.infra.fuzz;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,13 +10,14 @@ import java.util.function.Supplier;
 
 /**
  * A seeded generator: one value per draw from the given random source, so a whole run drawn from one seed can be
- * replayed. The fuzz test's own, not jqwik's: jqwik 1.10 asks at run time that AI agents not use it, and this
- * project is written with them.
+ * replayed. The fuzz suites' own (the gateway's HTTP fuzz test and the sampler's poison-record test), not jqwik's:
+ * jqwik 1.10 asks at run time that AI agents not use it, and this project is written with them. It lives here, in
+ * the module every service's tests already depend on, so that both suites draw with the same generators.
  * Numbers, sizes and characters are drawn toward their edge values (0, ±1, MIN/MAX, NaN, empty, full) in about
  * one draw in eight, the way property-testing libraries mix in boundary cases.
  */
 @FunctionalInterface
-interface Gen<T> {
+public interface Gen<T> {
 
     T next(SplittableRandom r);
 
@@ -27,6 +28,19 @@ interface Gen<T> {
 
     default <U> Gen<U> map(Function<? super T, ? extends U> f) {
         return r -> f.apply(next(r));
+    }
+
+    /** Draws until a value passes, at most 1000 times (a filter that passes almost nothing is a mistake). */
+    default Gen<T> filter(java.util.function.Predicate<? super T> keep) {
+        return r -> {
+            for (int i = 0; i < 1000; i++) {
+                T value = next(r);
+                if (keep.test(value)) {
+                    return value;
+                }
+            }
+            throw new IllegalStateException("the filter passed none of 1000 draws");
+        };
     }
 
     /** Lists of 0 to {@code maxSize} values, empty or full more often than uniform. */
