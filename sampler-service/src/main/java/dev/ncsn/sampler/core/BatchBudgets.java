@@ -1,5 +1,6 @@
 package dev.ncsn.sampler.core;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.ncsn.model.ScoreModel;
 import dev.ncsn.model.net.Architecture;
@@ -43,6 +44,11 @@ public final class BatchBudgets {
         return measured.size();
     }
 
+    /** The measurement of a shape, if one was made. */
+    java.util.Optional<BatchCalibration.Result> result(Shape shape) {
+        return java.util.Optional.ofNullable(measured.get(shape));
+    }
+
     /** The measurements made so far, one per network shape. */
     public java.util.List<BatchCalibration.Result> results() {
         return java.util.List.copyOf(measured.values());
@@ -53,23 +59,26 @@ public final class BatchBudgets {
      *
      * @param what the version, for the log
      */
-    public int budgetFor(ScoreModel network, NDManager manager, Architecture architecture, String device, String what) {
+    public int budgetFor(ScoreModel network, NDManager manager, Architecture architecture, Device device,
+                         String what) {
         if (!settings.isAuto()) {
             return settings.budget();
         }
-        Shape shape = Shape.of(architecture, device);
+        Shape shape = Shape.of(architecture, device.toString());
         BatchCalibration.Result known = measured.get(shape);
         if (known != null) {
-            LOG.infof("batch budget of %s: %d images per pass, as measured before for its shape", what, known.budget());
+            LOG.infof("batch budget of %s: %d per pass, as measured before for its shape", what, known.budget());
             return known.budget();
         }
         BatchCalibration calibration = new BatchCalibration(settings.threshold(), settings.calibrationTime().toNanos(),
                 settings.largest(), REPEATS);
         long start = System.nanoTime();
-        BatchCalibration.Result result = calibration.calibrate(new NetworkPassCost(network, manager));
+        NetworkPassCost passes = new NetworkPassCost(network, manager, NetworkPassCost.onCallingThread(device));
+        BatchCalibration.Result result = calibration.calibrate(passes);
         measured.put(shape, result);
-        LOG.infof("batch budget of %s on %s: %d images per pass, measured in %d ms (stopped at %s; %s)", what, device,
-                result.budget(), (System.nanoTime() - start) / 1_000_000, result.why(), result.curve());
+        LOG.infof("batch budget of %s on %s: %d per pass, measured in %d ms by %s (stopped at %s; %s)", what,
+                device, result.budget(), (System.nanoTime() - start) / 1_000_000,
+                passes.cpuTime() ? "the pass's CPU time" : "wall time", result.why(), result.curve());
         return result.budget();
     }
 }

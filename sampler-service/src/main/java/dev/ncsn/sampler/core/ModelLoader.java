@@ -83,7 +83,7 @@ public final class ModelLoader {
         try {
             network = checkpoint.newNetwork(manager);
             warmUp(network, manager, model + "/" + version);
-            int budget = budgets.budgetFor(network, manager, architecture, device.toString(), model + "/" + version);
+            int budget = budgets.budgetFor(network, manager, architecture, device, model + "/" + version);
             return new ServedModel(checkpoint.manifest(), manager, network, budget);
         } catch (RuntimeException e) {
             if (network != null) {

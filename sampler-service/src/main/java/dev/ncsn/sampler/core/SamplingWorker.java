@@ -159,6 +159,15 @@ public final class SamplingWorker implements AutoCloseable {
         return jobs == 0 || (jobs < maxJobs && admittedSamples.get() + count <= sampleBudget.getAsInt());
     }
 
+    /**
+     * CPU time of the sampling thread so far (-1 where the JVM does not measure it): with one PyTorch thread the
+     * passes run on it, so this is what sampling cost the CPU whatever else shared it (benchmarks).
+     */
+    public long samplingCpuNanos() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        return threads.isThreadCpuTimeSupported() ? threads.getThreadCpuTime(thread.getId()) : -1;
+    }
+
     /** Jobs admitted and not finished. */
     public int inFlight() {
         return admitted.size();

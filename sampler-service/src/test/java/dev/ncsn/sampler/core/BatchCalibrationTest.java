@@ -90,9 +90,18 @@ class BatchCalibrationTest {
             return this;
         }
 
+        /** The fake clock: the time of the passes so far. */
+        long spent() {
+            return spent;
+        }
+
         int largestAsked() {
             return asked.stream().mapToInt(Integer::intValue).max().orElse(0);
         }
+    }
+
+    private static BatchCalibration.Result calibrate(BatchCalibration rule, FakeCostCurve curve) {
+        return rule.calibrate(curve, curve::spent);
     }
 
     private static BatchCalibration rule(double threshold) {
@@ -104,27 +113,27 @@ class BatchCalibrationTest {
         // 20 ms overhead + 4 ms per image: per image 24, 14, 9, 6.5, 5.25, 4.63, 4.31, 4.16 ms at 1 … 128, so the
         // doublings gain 42, 36, 28, 19, 12, 6.8, 3.6 %.
         FakeCostCurve curve = FakeCostCurve.linear(20 * MS, 4 * MS);
-        BatchCalibration.Result at5 = rule(0.05).calibrate(curve);
+        BatchCalibration.Result at5 = rule(0.05).calibrate(curve, curve::spent);
         assertEquals(64, at5.budget(), at5.toString());
         assertEquals(List.of(1, 2, 4, 8, 16, 32, 64, 128), at5.points().stream().map(BatchCalibration.Point::batch).toList());
         assertTrue(at5.why().contains("128 images per pass, where the time per image changed by -3.6 %"), at5.why());
 
-        assertEquals(32, rule(0.10).calibrate(FakeCostCurve.linear(20 * MS, 4 * MS)).budget());
-        assertEquals(8, rule(0.25).calibrate(FakeCostCurve.linear(20 * MS, 4 * MS)).budget());
+        assertEquals(32, calibrate(rule(0.10), FakeCostCurve.linear(20 * MS, 4 * MS)).budget());
+        assertEquals(8, calibrate(rule(0.25), FakeCostCurve.linear(20 * MS, 4 * MS)).budget());
     }
 
     @Test
     void stopsBeforeTheBatchWherePassesGetSlowerPerImage() {
         // Still 12 % cheaper per image from 16 to 32 on the linear part, but beyond 16 everything runs 1.5× slower.
         FakeCostCurve curve = FakeCostCurve.saturating(20 * MS, 4 * MS, 16, 1.5);
-        BatchCalibration.Result r = rule(0.05).calibrate(curve);
+        BatchCalibration.Result r = rule(0.05).calibrate(curve, curve::spent);
         assertEquals(16, r.budget(), r.toString());
         assertEquals(32, curve.largestAsked(), "no batch beyond the first one that did not pay is tried");
     }
 
     @Test
     void aBatchOfTwoThatGainsNothingLeavesOneImagePerPass() {
-        BatchCalibration.Result r = rule(0.05).calibrate(FakeCostCurve.linear(0, 10 * MS));
+        BatchCalibration.Result r = calibrate(rule(0.05), FakeCostCurve.linear(0, 10 * MS));
         assertEquals(1, r.budget(), r.toString());
     }
 
@@ -134,25 +143,25 @@ class BatchCalibrationTest {
         // once, 16 looks worse per image than 8; the fastest of three gives the clean curve's answer, and so does
         // a single pass per size, through the second look at a doubling that seems not to pay.
         FakeCostCurve thrice = FakeCostCurve.slowFirstPasses(20 * MS, 4 * MS, 2.0, 16);
-        BatchCalibration.Result r = rule(0.05).calibrate(thrice);
+        BatchCalibration.Result r = rule(0.05).calibrate(thrice, thrice::spent);
         assertEquals(64, r.budget(), r.toString());
         assertEquals(List.of(1, 1, 1, 2, 2, 2, 4, 4, 4, 8, 8, 8, 16, 16, 16), thrice.asked.subList(0, 15),
                 "16's three passes came right after 8's");
         assertEquals(8 * 3 + 2 * 3, thrice.asked.size(),
                 "three passes of each size 1 … 128, and a second look only at 128, the one that really does not pay");
         FakeCostCurve once = FakeCostCurve.slowFirstPasses(20 * MS, 4 * MS, 2.0, 16);
-        assertEquals(64, new BatchCalibration(0.05, 60_000 * MS, 1 << 20, 1).calibrate(once).budget());
+        assertEquals(64, new BatchCalibration(0.05, 60_000 * MS, 1 << 20, 1).calibrate(once, once::spent).budget());
     }
 
     @Test
     void aDoublingThatSeemsNotToPayIsTimedAgainBeforeItIsBelieved() {
         // The three passes of 16 (passes 12 to 14) ran while something else had the device: twice as slow.
         FakeCostCurve busy = FakeCostCurve.linear(20 * MS, 4 * MS).busy(12, 15, 2.0);
-        BatchCalibration.Result r = rule(0.05).calibrate(busy);
+        BatchCalibration.Result r = rule(0.05).calibrate(busy, busy::spent);
         assertEquals(64, r.budget(), r.toString());
         // A curve that really stops paying at 16 still stops there, after the second look.
         FakeCostCurve real = FakeCostCurve.saturating(20 * MS, 4 * MS, 8, 1.9);
-        BatchCalibration.Result stop = rule(0.05).calibrate(real);
+        BatchCalibration.Result stop = rule(0.05).calibrate(real, real::spent);
         assertEquals(8, stop.budget(), stop.toString());
         assertTrue(stop.why().startsWith("16 images per pass, where the time per image changed by +"), stop.why());
     }
@@ -162,7 +171,7 @@ class BatchCalibrationTest {
         // 100 ms + 1 ms per image, 3 passes per size: 303, 306, 312, 324, 348 ms for 1 … 16 (1.59 s in all); the
         // 3 passes of 32 (predicted 2 × 116 ms each) would take it past 2 s, so it stops at 16, still improving.
         FakeCostCurve curve = FakeCostCurve.linear(100 * MS, MS);
-        BatchCalibration.Result r = new BatchCalibration(0.05, 2_000 * MS, 1 << 20, 3).calibrate(curve);
+        BatchCalibration.Result r = new BatchCalibration(0.05, 2_000 * MS, 1 << 20, 3).calibrate(curve, curve::spent);
         assertEquals(16, r.budget(), r.toString());
         assertEquals("the calibration time bound", r.why());
         assertEquals(curve.spent, r.spentNanos());
@@ -171,9 +180,22 @@ class BatchCalibrationTest {
     }
 
     @Test
+    void theBoundIsOnTheClockGivenNotOnWhatThePassesReport() {
+        // Passes that report their CPU time on a device shared ten ways: the wall clock runs ten times faster than
+        // the costs add up. 100 ms + 1 ms per image: the three passes of 1 take 3.03 s of wall time, already past
+        // the 2 s bound for the next size, so the budget stays at 1 (by the reported costs alone it would be 16).
+        FakeCostCurve curve = FakeCostCurve.linear(100 * MS, MS);
+        BatchCalibration.Result r = new BatchCalibration(0.05, 2_000 * MS, 1 << 20, 3).calibrate(curve,
+                () -> 10 * curve.spent());
+        assertEquals(1, r.budget(), r.toString());
+        assertEquals("the calibration time bound", r.why());
+        assertEquals(10 * curve.spent, r.spentNanos());
+    }
+
+    @Test
     void neverTriesMoreThanTheLargestBatch() {
         FakeCostCurve pureOverhead = FakeCostCurve.linear(20 * MS, 0);
-        BatchCalibration.Result r = new BatchCalibration(0.05, 60_000 * MS, 64, 3).calibrate(pureOverhead);
+        BatchCalibration.Result r = calibrate(new BatchCalibration(0.05, 60_000 * MS, 64, 3), pureOverhead);
         assertEquals(64, r.budget());
         assertEquals(64, pureOverhead.largestAsked());
         assertEquals("the largest batch tried", r.why());
@@ -182,7 +204,7 @@ class BatchCalibrationTest {
     @Test
     void aPassThatFailsEndsTheDoublingAtTheBatchBeforeIt() {
         FakeCostCurve outOfMemory = FakeCostCurve.failing(20 * MS, 0, 32);
-        BatchCalibration.Result r = rule(0.05).calibrate(outOfMemory);
+        BatchCalibration.Result r = rule(0.05).calibrate(outOfMemory, outOfMemory::spent);
         assertEquals(16, r.budget());
         assertTrue(r.why().startsWith("a pass of 32 failed"), r.why());
     }

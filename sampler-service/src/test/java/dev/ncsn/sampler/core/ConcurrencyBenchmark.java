@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  * <ul>
  *   <li>in: from the first request sent to the first job's {@code started} (Kafka, poll, snapshot look-up, admission);</li>
  *   <li>worker: on the sampling thread between the first {@code started} and the last {@code done}, outside the
- *       passes (the samplers' updates, frames and their PNGs, publishing, the loop itself);</li>
+ *       passes (the samplers' updates, copying frames, waiting for the event thread, the loop itself);</li>
  *   <li>out: from the last {@code done} made to it being read back.</li>
  * </ul>
  * Not a unit test: runs only with -Dncsn.bench=true, e.g. {@code ./mvnw -B -o -pl sampler-service -am test
@@ -84,11 +84,15 @@ class ConcurrencyBenchmark {
                 Run together = runs.run("together" + round, jobs, one);
                 System.out.println("BENCH " + alone.describe("one job alone"));
                 System.out.println("BENCH " + together.describe(jobs + " jobs at once"));
+                // The CPU-time gain is what the device gains from batching whatever else ran meanwhile (with one
+                // PyTorch thread the passes run on the sampling thread); the wall-clock gain is what a user sees.
                 System.out.printf("BENCH %s, %d steps per level, frame every %s, compact network, %d core(s): gain "
-                                + "%.2fx at %d concurrent one-image jobs (%d × %.2f s alone / %.2f s together); "
-                                + "outside the network %.1f %% alone, %.1f %% together%n",
-                        sampler, steps, frameEvery == null ? "default" : frameEvery, Runtime.getRuntime().availableProcessors(),
-                        jobs * alone.wall / together.wall, jobs, jobs, alone.wall, together.wall,
+                                + "%.2fx at %d concurrent one-image jobs (%d × %.2f s alone / %.2f s together; by the "
+                                + "sampling thread's CPU time %.2fx); outside the network %.1f %% alone, %.1f %% "
+                                + "together%n",
+                        sampler, steps, frameEvery == null ? "default" : frameEvery,
+                        Runtime.getRuntime().availableProcessors(), jobs * alone.wall / together.wall, jobs, jobs,
+                        alone.wall, together.wall, jobs * alone.samplingCpu / together.samplingCpu,
                         100 * alone.outside() / alone.wall, 100 * together.outside() / together.wall);
             }
         }
@@ -96,16 +100,17 @@ class ConcurrencyBenchmark {
 
     /** One run's figures, in seconds. */
     record Run(int jobs, double wall, double network, double in, double worker, double out, long passes,
-               double images, double events, long eventCount) {
+               double images, double events, long eventCount, double awaited, double samplingCpu) {
         double outside() {
             return wall - network;
         }
 
         String describe(String what) {
             return String.format("%s: %.2f s, network %.2f s in %d passes (%.1f images a pass), outside %.3f s "
-                            + "(%.1f %%): in %.3f s, worker %.3f s (of which %d events %.3f s), out %.3f s", what, wall,
-                    network, passes, images / passes, outside(), 100 * outside() / wall, in, worker, eventCount,
-                    events, out);
+                            + "(%.1f %%): in %.3f s, worker %.3f s (of which waiting for events %.3f s), out %.3f s; "
+                            + "%d events made and sent in %.3f s beside the sampling thread; the sampling thread's CPU "
+                            + "time %.2f s", what, wall, network, passes, images / passes, outside(),
+                    100 * outside() / wall, in, worker, awaited, out, eventCount, events, samplingCpu);
         }
     }
 
@@ -119,6 +124,8 @@ class ConcurrencyBenchmark {
             double images0 = node.metrics().sampleSteps();
             double events0 = node.metrics().eventSeconds();
             long eventCount0 = node.metrics().eventsSent();
+            double awaited0 = node.metrics().eventsAwaitedSeconds();
+            long cpu0 = node.worker().samplingCpuNanos();
             int seen = fixture.frames.records().size();
             Instant sent = Instant.now();
             long t0 = System.nanoTime();
@@ -170,7 +177,9 @@ class ConcurrencyBenchmark {
             double out = wall - in - sampling;
             return new Run(n, wall, network, in, sampling - network, out,
                     Math.round(node.metrics().forwardPasses() - passes0), node.metrics().sampleSteps() - images0,
-                    node.metrics().eventSeconds() - events0, node.metrics().eventsSent() - eventCount0);
+                    node.metrics().eventSeconds() - events0, node.metrics().eventsSent() - eventCount0,
+                    node.metrics().eventsAwaitedSeconds() - awaited0,
+                    (node.worker().samplingCpuNanos() - cpu0) / 1e9);
         }
     }
 }

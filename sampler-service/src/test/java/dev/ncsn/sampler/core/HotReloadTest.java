@@ -11,6 +11,7 @@ import dev.ncsn.model.contract.ModelUpdate;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.net.NcsnScoreNetwork;
 import dev.ncsn.model.store.ModelStore;
+import dev.ncsn.sampler.config.BatchSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -152,6 +153,44 @@ public class HotReloadTest {
         TestModels.putVersion(fixture.store, fixture.model, "v2", 2);
         TestModels.setLive(fixture.store, fixture.model, "v2");
         awaitVersion(worker.node(), "v2");
+    }
+
+    @Test
+    void thePerPassBudgetIsMeasuredOnceForEachShapeOfNetworkAndExposed() throws Exception {
+        SamplerFixture.TestNode worker = fixture.node("w1", s -> s.withBatch(BatchSettings.auto()
+                .withCalibrationTime(Duration.ofSeconds(2)).withLargest(64)));
+        SamplerFixture.awaitReady(worker.node(), TIMEOUT);
+        BatchBudgets budgets = worker.node().loader().budgets();
+        ServedModel v1 = worker.node().models().slot(fixture.model).orElseThrow().peek().orElseThrow();
+        assertEquals(1, budgets.calibrations(), "measured at start-up");
+        int measured = budgets.results().get(0).budget();
+        assertTrue(measured >= 1 && measured <= 64, "within the largest batch tried: " + measured);
+        assertEquals(measured, v1.passBudget());
+        assertEquals(measured, worker.node().metrics().batchBudget(fixture.model), "exported");
+        assertEquals(measured, worker.node().models().sampleBudget(), "what admission uses");
+
+        // A later training step of the same network: same cost per pass, no new measurement while jobs may run.
+        TestModels.putVersion(fixture.store, fixture.model, "v2", 2);
+        TestModels.setLive(fixture.store, fixture.model, "v2");
+        ModelReloader reloader = worker.node().reloader();
+        assertEquals(ModelReloader.Status.LOADED,
+                reloader.reconcileNow(fixture.model).get(60, TimeUnit.SECONDS).status());
+        assertEquals(1, budgets.calibrations());
+        assertEquals(measured, worker.node().models().slot(fixture.model).orElseThrow().peek().orElseThrow()
+                .passBudget());
+
+        // A network of another shape (twice the features) is measured again, and its budget is the live one.
+        Architecture wider = new Architecture("custom", 1, 8, 8, 10);
+        TestModels.putVersion(fixture.store, fixture.model, "v3", wider, wider, 3);
+        TestModels.setLive(fixture.store, fixture.model, "v3");
+        assertEquals(ModelReloader.Status.LOADED,
+                reloader.reconcileNow(fixture.model).get(60, TimeUnit.SECONDS).status());
+        assertEquals(2, budgets.calibrations(), "measured again for the new shape");
+        ServedModel v3 = worker.node().models().slot(fixture.model).orElseThrow().peek().orElseThrow();
+        assertEquals("v3", v3.version());
+        BatchBudgets.Shape shape = BatchBudgets.Shape.of(wider, worker.node().loader().device().toString());
+        assertEquals(budgets.result(shape).orElseThrow().budget(), v3.passBudget());
+        assertEquals(v3.passBudget(), worker.node().metrics().batchBudget(fixture.model));
     }
 
     @Test

@@ -1,10 +1,12 @@
 package dev.ncsn.sampler.core;
 
+import dev.ncsn.sampler.config.BatchSettings;
 import dev.ncsn.sampler.config.SamplerSettings;
 
 import dev.ncsn.infra.TopicReader;
 import dev.ncsn.infra.InfrastructureExtension;
 import dev.ncsn.infra.LocalInfrastructure;
+import dev.ncsn.model.contract.SamplingParameters;
 import dev.ncsn.model.contract.CancelRequest;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.DeadLetter;
@@ -193,6 +195,47 @@ class SamplingJobsTest {
         assertEquals(images(alone), images(together), "same seed and parameters: the same images, frame by frame");
         assertNotEquals(((JobEvent.Done) alone.get(alone.size() - 1)).images(),
                 ((JobEvent.Done) other.get(other.size() - 1)).images().subList(0, 2));
+    }
+
+    @Test
+    void aJobBatchedWithOthersAtOtherLevelsUnderAMeasuredBudgetGivesTheBytesItGivesAlone(LocalInfrastructure infra) {
+        // A worker of its own whose per-pass budget is measured, as the service's is by default.
+        try (SamplerFixture own = new SamplerFixture(infra, 4)) {
+            own.publish("v1", 1);
+            SamplerFixture.TestNode node = own.node("measured", s -> s.withBatch(BatchSettings.auto()
+                    .withCalibrationTime(Duration.ofSeconds(3)).withLargest(16)));
+            SamplerFixture.awaitReady(node.node(), TIMEOUT);
+            SamplingParameters annealed = new SamplingParameters(1, 31L, "annealed-langevin", null, 4, null, null,
+                    1, null, null);
+            SamplingParameters pc = new SamplingParameters(2, 32L, "predictor-corrector", null, 2, null, null,
+                    1, null, null);
+            own.generate("solo-al", annealed);
+            own.generate("solo-pc", pc);
+            List<JobEvent> soloAl = own.awaitTerminal("solo-al", TIMEOUT);
+            List<JobEvent> soloPc = own.awaitTerminal("solo-pc", TIMEOUT);
+
+            // Others first, so that the copies join passes whose other samples are at other levels.
+            for (int i = 0; i < 4; i++) {
+                own.generate("other-" + i, params(1 + i % 2, 40 + i, 6, 1));
+            }
+            own.frames.await(r -> "other-0".equals(r.key()) && r.value().contains("\"level\":2,"), TIMEOUT);
+            long passesBefore = node.node().metrics().forwardPasses();
+            double stepsBefore = node.node().metrics().langevinSteps();
+            own.generate("copy-al", annealed);
+            own.generate("copy-pc", pc);
+            List<JobEvent> copyAl = own.awaitTerminal("copy-al", TIMEOUT);
+            List<JobEvent> copyPc = own.awaitTerminal("copy-pc", TIMEOUT);
+            long passes = node.node().metrics().forwardPasses() - passesBefore;
+            double steps = node.node().metrics().langevinSteps() - stepsBefore;
+            assertTrue(passes < steps, "the copies shared passes: " + passes + " passes for " + steps + " job-steps");
+
+            assertEquals(images(soloAl), images(copyAl), "annealed Langevin: the same PNGs, frame by frame");
+            assertEquals(images(soloPc), images(copyPc), "predictor-corrector: the same PNGs, frame by frame");
+            for (int i = 0; i < 4; i++) {
+                List<JobEvent> events = own.awaitTerminal("other-" + i, TIMEOUT);
+                assertInstanceOf(JobEvent.Done.class, events.get(events.size() - 1));
+            }
+        }
     }
 
     @Test

@@ -164,6 +164,38 @@ class SamplingWorkerTest {
     }
 
     @Test
+    void jobsAreAdmittedUpToThePerPassBudgetOfTheServedVersions() {
+        ServedModel a = load("v1", 1, 8);
+        ServedModel b = load("v1", 2, 4);
+        ServedModels models = new ServedModels(List.of("m", "n"));
+        assertEquals(0, models.sampleBudget(), "nothing loaded yet");
+        models.slot("m").orElseThrow().install(a);
+        assertEquals(8, models.sampleBudget());
+        models.slot("n").orElseThrow().install(b);
+        assertEquals(4, models.sampleBudget(), "passes of both run on one device: the tighter budget bounds them");
+
+        LiveModel slot = models.slot("m").orElseThrow();
+        SamplerMetrics metrics = new SamplerMetrics(new SimpleMeterRegistry());
+        SamplingWorker worker = new SamplingWorker(settings(), sink(), new RecentCancels(10), metrics, null,
+                models::sampleBudget);
+        try {
+            assertTrue(worker.hasRoomFor(100), "an idle worker takes any job: one above the budget runs alone");
+            submit(worker, slot, "a", 2); // two images each; the thread has not started, so they stay admitted
+            assertTrue(worker.hasRoomFor(2));
+            submit(worker, slot, "b", 2);
+            assertFalse(worker.hasRoomFor(1), "4 images admitted: the pass is full");
+            models.slot("n").orElseThrow().install(load("v2", 3, 16));
+            assertTrue(worker.hasRoomFor(4), "the budget follows the live versions (8 now)");
+            assertFalse(worker.hasRoomFor(5));
+            worker.start();
+            awaitFinished("a", "b");
+        } finally {
+            worker.close();
+            models.close();
+        }
+    }
+
+    @Test
     void recentCancelsForgetTheOldestFirst() {
         RecentCancels cancels = new RecentCancels(2);
         cancels.add("a");
@@ -201,10 +233,14 @@ class SamplingWorkerTest {
     }
 
     private static ServedModel load(String version, long seed) {
+        return load(version, seed, SamplerSettings.DEFAULT_BATCH_BUDGET);
+    }
+
+    private static ServedModel load(String version, long seed, int passBudget) {
         NDManager manager = NDManager.newBaseManager();
         NcsnScoreNetwork net = NcsnScoreNetwork.create(TestModels.TINY, TestModels.SCHEDULE, manager, seed);
         CheckpointManifest manifest = CheckpointManifest.of("m", version, TestModels.TINY, TestModels.SCHEDULE,
                 CheckpointManifest.DataShape.of(TestModels.TINY), seed, true, Instant.now());
-        return new ServedModel(manifest, manager, net);
+        return new ServedModel(manifest, manager, net, passBudget);
     }
 }
