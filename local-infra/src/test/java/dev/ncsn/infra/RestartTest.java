@@ -120,13 +120,16 @@ class RestartTest {
                 infra.stopKafka();
                 assertFalse(infra.kafkaRunning());
                 assertThrows(IllegalStateException.class, infra::stopKafka);
-                var whileDown = producer.send(new ProducerRecord<>("it.broker-restart", "b", "while down"));
+                // send() itself may block (max.block.ms) for metadata the producer dropped at the disconnect, so
+                // it goes on its own thread while the broker is restarted
+                var whileDown = java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> producer.send(new ProducerRecord<>("it.broker-restart", "b", "while down")));
                 infra.createBucket("it-broker-restart"); // S3 is untouched
 
                 infra.startKafka();
                 assertTrue(infra.kafkaRunning());
                 assertEquals(bootstrap, infra.kafkaBootstrapServers(), "the same address");
-                whileDown.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                whileDown.get(90, java.util.concurrent.TimeUnit.SECONDS).get(60, java.util.concurrent.TimeUnit.SECONDS);
                 assertEquals(List.of("while down"), KafkaTestSupport.pollFor(consumer, 1, Duration.ofSeconds(60))
                         .stream().map(ConsumerRecord::value).toList(), "the group goes on after its committed offset");
             }
