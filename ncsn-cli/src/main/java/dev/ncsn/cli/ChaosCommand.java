@@ -11,10 +11,14 @@ import dev.ncsn.model.contract.Topics;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;
 import dev.ncsn.model.store.S3Endpoint;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -130,6 +134,8 @@ final class ChaosCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("unknown scenario " + s + " (kill, sigterm, broker)");
             }
         }
+        // The broker restart is on purpose: its clients' reconnect warnings would drown the progress lines.
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
         long start = System.nanoTime();
         deadline = start + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         home = Path.of(System.getProperty("ncsn.home", ".")).toAbsolutePath().normalize();
@@ -198,6 +204,15 @@ final class ChaosCommand implements Callable<Integer> {
     // ---------------------------------------------------------------------------------------------- scenarios
 
     private Map<String, Object> scenario(String name, int index) throws Exception {
+        if (!waitFor(this::balanced, Duration.ofMinutes(2))) {
+            log(name + ": the pool's partitions are not all assigned; going on");
+        }
+        for (Worker w : pool) {
+            if (!w.process().alive()) {
+                throw new IllegalStateException(w.instance() + " ended by itself (" + w.process().exitDescription()
+                        + "); last lines of its log:\n" + w.process().tail(20));
+            }
+        }
         log(name + ": " + jobs + " jobs of " + count + " images, " + 10 * stepsPerLevel + " steps each");
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < jobs; i++) {
@@ -216,11 +231,12 @@ final class ChaosCommand implements Callable<Integer> {
         }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("jobs", ids.size());
-        Instant faultAt = Instant.now();
+        Instant chosenAt = Instant.now();
+        Instant faultAt;
         List<String> affected;
-        Instant recoveryFrom = faultAt;
         Worker victim = null;
         if (name.equals("broker")) {
+            faultAt = Instant.now();
             affected = ids.stream().filter(id -> !frames.job(id).endedBefore(faultAt)).toList();
             long stop = System.nanoTime();
             kafka.stop(Duration.ofSeconds(60));
@@ -229,24 +245,27 @@ final class ChaosCommand implements Callable<Integer> {
             Thread.sleep(TimeUnit.SECONDS.toMillis(brokerDownSeconds));
             long restart = System.nanoTime();
             startKafka();
-            recoveryFrom = Instant.now();
             r.put("brokerStopSeconds", round(stopSeconds));
             r.put("brokerDownSeconds", round((restart - stop) / 1e9));
             r.put("brokerStartSeconds", round((System.nanoTime() - restart) / 1e9));
         } else {
+            // A job runs on the owner of its request partition (jobs move with partitions).
+            Map<Integer, String> owners = owners();
             Map<String, Long> running = new LinkedHashMap<>();
             for (String id : ids) {
-                JobStream j = frames.job(id);
-                if (!j.endedBefore(faultAt)) {
-                    j.startedBy().ifPresent(w -> running.merge(w, 1L, Long::sum));
+                String owner = owners.get(partition(id));
+                if (owner != null && !frames.job(id).endedBefore(chosenAt)) {
+                    running.merge(owner, 1L, Long::sum);
                 }
             }
             String most = running.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
                     .orElseThrow(() -> new IllegalStateException(name + ": no job is running"));
             victim = pool.stream().filter(w -> w.instance().equals(most)).findFirst().orElseThrow();
-            affected = ids.stream().filter(id -> most.equals(frames.job(id).startedBy().orElse(null))
-                    && !frames.job(id).endedBefore(faultAt)).toList();
-            scrape(victim); // its last figures (a killed worker answers no more)
+            scrape(victim); // its last figures (a killed worker answers no more); before the clock starts
+            Instant signalled = Instant.now();
+            faultAt = signalled;
+            affected = ids.stream().filter(id -> most.equals(owners.get(partition(id)))
+                    && !frames.job(id).endedBefore(signalled)).toList();
             if (name.equals("kill")) {
                 victim.process().kill();
             } else {
@@ -262,8 +281,13 @@ final class ChaosCommand implements Callable<Integer> {
             r.put("workerExit", victim.process().exitDescription());
         }
         r.put("affectedJobs", affected.size());
+        long waitFrom = System.nanoTime();
         boolean ended = waitFor(() -> ids.stream().allMatch(id -> frames.job(id).terminal().isPresent()),
                 Duration.ofMinutes(15));
+        if (name.equals("broker")) {
+            // The workers sample on while the broker is down (their sends wait); what matters is when all is stored.
+            r.put("allEndedSecondsAfterBrokerBack", round((System.nanoTime() - waitFrom) / 1e9));
+        }
         int done = (int) ids.stream().filter(id -> frames.job(id).done()).count();
         int endedOtherwise = (int) ids.stream().filter(id -> frames.job(id).terminal().isPresent()
                 && !frames.job(id).done()).count();
@@ -277,12 +301,14 @@ final class ChaosCommand implements Callable<Integer> {
         List<Long> redone = new ArrayList<>();
         for (String id : affected) {
             JobStream j = frames.job(id);
-            Instant from = recoveryFrom;
-            j.firstEventAfter(from).ifPresent(d -> recovery.add(d.toMillis() / 1000.0));
+            // Recovery: from the signal to the first event made after it (the next owner's: the victim stopped).
+            j.firstEventAfter(faultAt).ifPresent(d -> recovery.add(d.toMillis() / 1000.0));
             redone.add(j.repeatedFrames());
         }
-        r.put("recoverySecondsMax", round(recovery.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
-        r.put("recoverySecondsMean", round(recovery.stream().mapToDouble(Double::doubleValue).average().orElse(0)));
+        if (!name.equals("broker")) {
+            r.put("recoverySecondsMax", round(recovery.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
+            r.put("recoverySecondsMean", round(recovery.stream().mapToDouble(Double::doubleValue).average().orElse(0)));
+        }
         r.put("stepsRedonePerJobMax", redone.stream().mapToLong(Long::longValue).max().orElse(0));
         r.put("stepsRedonePerJobMean", round(redone.stream().mapToLong(Long::longValue).average().orElse(0)));
         r.put("stepsInOneSnapshotInterval", stepsPerInterval(affected));
@@ -461,12 +487,57 @@ final class ChaosCommand implements Callable<Integer> {
 
     private void awaitReady(Worker w) throws InterruptedException {
         String url = "http://127.0.0.1:" + w.port() + "/q/health/ready";
-        if (!waitFor(() -> !w.process().alive() || ChildProcess.answers(url), Duration.ofMinutes(5))
-                || !w.process().alive()) {
+        // Its own answer (the port was free a moment ago; on a shared machine another process may have taken it).
+        if (!waitFor(() -> !w.process().alive() || get(url).map(body -> body.contains("\"" + w.instance() + "\"")
+                && body.contains("\"UP\"")).orElse(false), Duration.ofMinutes(5)) || !w.process().alive()) {
             throw new IllegalStateException(w.instance() + " did not get ready (" + w.process().exitDescription()
                     + "); last lines of its log:\n" + w.process().tail(20));
         }
         log(w.instance() + " is ready");
+    }
+
+    /** The body of a 200 answer, or empty. */
+    private static Optional<String> get(String url) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? Optional.of(r.body()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** Request partition → the worker (instance id) that owns it now, from the pool's consumer group. */
+    private Map<Integer, String> owners() {
+        Map<Integer, String> owners = new LinkedHashMap<>();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
+            String group = "ncsn-sampler";
+            for (MemberDescription m : admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS)
+                    .get(group).members()) {
+                String instance = m.clientId().replaceFirst("-requests$", "");
+                m.assignment().topicPartitions().stream().filter(tp -> tp.topic().equals(Topics.GENERATION_REQUESTS))
+                        .forEach(tp -> owners.put(tp.partition(), instance));
+            }
+        } catch (Exception e) {
+            log("cannot describe the pool's group: " + e);
+        }
+        return owners;
+    }
+
+    /** Every request partition owned, by every worker of the pool: no rebalance is under way. */
+    private boolean balanced() {
+        Map<Integer, String> owners = owners();
+        return owners.size() == TopicPlan.DEFAULT_REQUEST_PARTITIONS && pool.stream()
+                .allMatch(w -> owners.containsValue(w.instance()));
+    }
+
+    /** The request partition of a job, as the producer's default partitioner puts its key. */
+    private static int partition(String jobId) {
+        return Utils.toPositive(Utils.murmur2(jobId.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                % TopicPlan.DEFAULT_REQUEST_PARTITIONS;
     }
 
     private void scrapeLoop() {

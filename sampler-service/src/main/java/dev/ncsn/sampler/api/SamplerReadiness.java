@@ -30,6 +30,7 @@ public class SamplerReadiness implements HealthCheck {
             return b.down().withData("reason", "not started").build();
         }
         b.status(node.ready());
+        b.withData("instance", node.settings().instanceId()); // which worker answered (a pod, a process)
         node.versions().forEach((model, version) -> b.withData("model." + model, version == null ? "none" : version));
         b.withData("jobsInFlight", node.worker().inFlight());
         ModelReloader.Failure failure = node.reloader().lastFailure();

@@ -191,6 +191,13 @@ class ContractsTest {
                 + "\"worker\":\"sampler-1\""), startedJson);
         assertEquals(started, Contracts.decode(startedJson, JobEvent.class));
         assertFalse(started.terminal(), "a started job goes on");
+        JobEvent restarted = new JobEvent.Restarted("j", 1013, "sampler-2", "v2", "v1", 420,
+                "v1 cannot be loaded any more", AT);
+        String restartedJson = Contracts.encode(restarted);
+        assertTrue(restartedJson.startsWith("{\"type\":\"restarted\",\"jobId\":\"j\",\"sequence\":1013,"),
+                restartedJson);
+        assertEquals(restarted, Contracts.decode(restartedJson, JobEvent.class));
+        assertFalse(restarted.terminal(), "a restarted job goes on");
     }
 
     @Test
