@@ -195,9 +195,18 @@ class SamplerServiceTest {
                 "ncsn_sampler_jobs_in_flight",
                 "ncsn_sampler_model_info{model=\"" + MODEL + "\",version=\"v2\"}",
                 "ncsn_sampler_model_reload_failures_total{model=\"" + MODEL + "\"} 1.0",
-                "ncsn_sampler_model_reloads_total{model=\"" + MODEL + "\"} 2.0")) {
+                "ncsn_sampler_model_reloads_total{model=\"" + MODEL + "\"} 2.0",
+                "ncsn_sampler_events_seconds_count",
+                "ncsn_sampler_events_awaited_seconds_count")) {
             assertTrue(text.contains(expected), "metrics have " + expected);
         }
+        // The service's default budget is measured on the loaded network (batch.budget=auto).
+        java.util.regex.Matcher budget = java.util.regex.Pattern.compile(
+                "ncsn_sampler_batch_budget_images\\{model=\"" + MODEL + "\"\\} (\\d+)\\.0").matcher(text);
+        assertTrue(budget.find(), "metrics have the per-pass budget");
+        var measured = service.node().loader().budgets();
+        assertTrue(measured.settings().isAuto() && measured.calibrations() == 1, "measured once, for the one shape");
+        assertEquals(measured.results().get(0).budget(), Integer.parseInt(budget.group(1)));
         assertFalse(text.contains("version=\"v1\""), "only the live version is reported");
     }
 

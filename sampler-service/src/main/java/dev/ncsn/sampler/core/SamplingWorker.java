@@ -46,9 +46,11 @@ import java.util.function.Predicate;
  *
  * <p>Events: {@code started} when the sampling thread takes the job up (unless it was cancelled before), a frame
  * (per the request's {@code frameEvery}, and always at the last step of each level), then one terminal event,
- * numbered from 0 per job. A job is "finished" for its caller (the offset may be committed)
- * only once its terminal event is stored; that publish is retried, and a terminal event that cannot be stored
- * marks the worker broken (liveness down) so that a restart re-runs the job rather than losing it.
+ * numbered from 0 per job, made and sent by the {@link EventPublisher} while the next pass runs (the sampling thread
+ * numbers them and copies what they show; after each step it waits for the step before's events, so a job's
+ * events keep their order and a slow sink slows sampling down). A job is "finished" for its caller (the offset may
+ * be committed) only once its terminal event is stored; that publish is retried, and a terminal event that cannot be
+ * stored marks the worker broken (liveness down) so that a restart re-runs the job rather than losing it.
  *
  * <p>Snapshots: every {@code snapshotInterval} of a job's running time, between two steps, the sampling thread
  * copies the job's state ({@link JobSnapshot}) and hands it to the {@link SnapshotWriter}; a job that ends has its
