@@ -159,9 +159,11 @@ async function updateCost() {
   const eps = $('stepSize').value.trim();
   if (eps !== '') q.set('stepSize', eps);
   q.set('finalDenoise', String($('finalDenoise').checked));
+  if (window.ncsn.model) q.set('model', window.ncsn.model.model); // priced on its live version's levels
   try {
     const cost = await api('/v1/samplers/cost?' + q);
-    $('cost').textContent = cost.networkEvaluations + ' network evaluations per image';
+    $('cost').textContent = cost.networkEvaluations + ' network evaluations per image (' + cost.levels
+      + ' noise levels)';
   } catch (e) {
     $('cost').textContent = e.message;
   }

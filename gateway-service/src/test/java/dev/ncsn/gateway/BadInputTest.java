@@ -107,8 +107,26 @@ class BadInputTest {
                 422, "invalid-request", "option \"level\" of sampler walk-jump must be a number");
         var cost = Http.json(http().get("/v1/samplers/cost?sampler=predictor-corrector&stepsPerLevel=3"
                 + "&samplerOptions=%7B%22correctorSteps%22%3A2%7D&finalDenoise=true"));
-        org.junit.jupiter.api.Assertions.assertEquals(10 * 3 * 3 + 1, cost.get("networkEvaluations").asInt());
+        assertEquals(10 * 3 * 3 + 1, cost.get("networkEvaluations").asInt());
+        assertEquals(TestBackend.MODEL, cost.get("model").asText(), "priced on the default model's live version");
         problem(http().get("/v1/samplers/cost?sampler=ddim"), 422, "invalid-request", "unknown sampler");
+        // a level-conditioned NCSN network has only its trained levels; a job asking for others would fail too
+        problem(http().get("/v1/samplers/cost?sampler=probability-flow&levels=5"), 422,
+                "invalid-request", "conditioned on its 10 trained noise levels");
+        problem(http().get("/v1/samplers/cost?model=no-such-model"), 422, "unknown-model", "no-such-model");
+
+        // An NCSNv2 model: its own 7 levels, the final step by default, and levels of the sampler's own
+        TestBackend.publishNcsnV2Model(dev.ncsn.infra.LocalInfrastructure.shared(), "cost-v2",
+                new dev.ncsn.model.NoiseSchedule(5.0, 0.01, 7));
+        var v2 = Http.json(http().get("/v1/samplers/cost?model=cost-v2&sampler=annealed-langevin&stepsPerLevel=4"));
+        assertEquals("ncsnv2", v2.get("family").asText());
+        assertEquals(7, v2.get("levels").asInt());
+        assertTrue(v2.get("finalDenoise").asBoolean(), "NCSNv2's default when the request does not say");
+        assertEquals(7 * 4 + 1, v2.get("networkEvaluations").asInt());
+        var fewer = Http.json(http().get("/v1/samplers/cost?model=cost-v2&sampler=probability-flow&stepsPerLevel=1"
+                + "&levels=3&finalDenoise=false"));
+        assertEquals(3, fewer.get("levels").asInt());
+        assertEquals(3, fewer.get("networkEvaluations").asInt());
         var list = Http.json(http().get("/v1/samplers"));
         org.junit.jupiter.api.Assertions.assertEquals("annealed-langevin", list.get(0).get("name").asText());
     }

@@ -7,7 +7,10 @@ import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.DeadLetter;
 import dev.ncsn.model.contract.JobEvent;
+import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.net.Architecture;
+import dev.ncsn.model.net.NcsnV2ScoreNetwork;
+import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.net.NcsnScoreNetwork;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;
@@ -137,6 +140,23 @@ final class TestBackend {
         }
         store.setLive(new LivePointer(MODEL, VERSION, ModelStore.versionPrefix(MODEL, VERSION), 1200,
                 Map.of("heldOutDsmLoss", 0.25), Instant.now()));
+    }
+
+    /** A live NCSNv2 model (a network that accepts any σ) on a schedule of its own, for what its choices cost. */
+    static void publishNcsnV2Model(LocalInfrastructure infra, String model, NoiseSchedule schedule) {
+        ModelStore store = new ModelStore(infra.s3Client(), LocalInfrastructure.DEFAULT_BUCKET);
+        store.ensureBucket();
+        if (store.live(model).isPresent()) {
+            return;
+        }
+        Architecture arch = new Architecture(NcsnV2ScoreNetwork.FAMILY_NAME, "custom", 1, SIZE, 4, schedule.levels());
+        try (NDManager manager = NDManager.newBaseManager();
+             TrainableScoreModel net = ScoreNetworks.create(arch, schedule, manager, 1)) {
+            store.putVersion(CheckpointManifest.of(model, VERSION, arch, schedule, CheckpointManifest.DataShape.of(arch),
+                    10, true, Instant.now()), net.parameters(), Map.of());
+        }
+        store.setLive(new LivePointer(model, VERSION, ModelStore.versionPrefix(model, VERSION), 10, Map.of(),
+                Instant.now()));
     }
 
     static void sleep(long millis) {

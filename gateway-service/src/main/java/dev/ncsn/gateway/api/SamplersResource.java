@@ -1,13 +1,17 @@
 package dev.ncsn.gateway.api;
 
+import dev.ncsn.gateway.core.GatewayNode;
 import dev.ncsn.gateway.core.ProblemException;
-import dev.ncsn.model.NoiseSchedule;
+import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.contract.Contracts;
 import dev.ncsn.model.contract.SamplingParameters;
+import dev.ncsn.model.net.Architecture;
+import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.sampling.SamplerOption;
 import dev.ncsn.model.sampling.Samplers;
 import dev.ncsn.model.sampling.SamplingSpec;
 import dev.ncsn.model.sampling.SigmaGrid;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -32,9 +36,16 @@ public class SamplersResource {
     public record SamplerView(String name, String summary, List<OptionView> options) {
     }
 
-    public record Cost(String sampler, Map<String, Object> samplerOptions, int stepsPerLevel, int levels,
-                       boolean finalDenoise, int networkEvaluations) {
+    /**
+     * What a choice costs on the live version of {@code model}: {@code levels} the σ's it walks (the trained ones
+     * unless the sampler's {@code levels} asks for others, which a network that accepts any σ allows).
+     */
+    public record Cost(String model, String version, String family, String sampler, Map<String, Object> samplerOptions,
+                       int stepsPerLevel, int levels, boolean finalDenoise, int networkEvaluations) {
     }
+
+    @Inject
+    GatewayNode node;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
@@ -52,9 +63,12 @@ public class SamplersResource {
     @Path("/cost")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Network evaluations of a choice", description = "Network evaluations per image of a "
-            + "sampler with these options on a network with the image schedule's 10 levels (what a generation with "
-            + "the same fields costs); 422 with the reason when the choice is invalid.")
-    public Cost cost(@QueryParam("sampler") String sampler, @QueryParam("samplerOptions") String options,
+            + "sampler with these options on the live version of the model (default: the default model), as a "
+            + "generation with the same fields costs: its trained noise levels, its family's final-step default "
+            + "when finalDenoise is absent; 422 with the reason when the choice is invalid or does not suit the "
+            + "model, 503 while the model has no live version.")
+    public Cost cost(@QueryParam("model") String model, @QueryParam("sampler") String sampler,
+                     @QueryParam("samplerOptions") String options,
                      @QueryParam("stepsPerLevel") Integer stepsPerLevel, @QueryParam("levels") Integer levels,
                      @QueryParam("stepSize") Double stepSize, @QueryParam("finalDenoise") Boolean finalDenoise) {
         Map<String, Object> parsed = parseOptions(options);
@@ -64,12 +78,15 @@ public class SamplersResource {
         if (!problems.isEmpty()) {
             throw ProblemException.invalid(problems);
         }
+        CheckpointManifest live = node.catalog().liveManifest(model);
         try {
-            // the image schedule's NCSN network: no final step unless asked (the page asks as its checkbox says)
-            SamplingSpec spec = p.toSpec("cost", false);
-            int n = spec.plan(SigmaGrid.of(NoiseSchedule.IMAGES, spec.levels(), true)).size();
-            return new Cost(spec.sampler().name(), spec.sampler().options(), spec.stepsPerLevel(),
-                    spec.levels() == 0 ? NoiseSchedule.IMAGES.levels() : spec.levels(), spec.finalDenoise(), n);
+            // as the sampler will run it: the live version's levels, its family's default for the final step
+            Architecture arch = live.architecture();
+            SamplingSpec spec = p.toSpec("cost", ScoreNetworks.finalDenoiseByDefault(arch));
+            SigmaGrid grid = SigmaGrid.of(live.schedule(), spec.levels(), ScoreNetworks.acceptsAnySigma(arch));
+            int n = spec.plan(grid).size();
+            return new Cost(live.modelName(), live.versionId(), arch.family(), spec.sampler().name(),
+                    spec.sampler().options(), spec.stepsPerLevel(), grid.levels(), spec.finalDenoise(), n);
         } catch (IllegalArgumentException e) {
             throw ProblemException.invalid(List.of(e.getMessage()));
         }

@@ -72,6 +72,17 @@ public final class ModelCatalog {
      * store does not have, and a 503 for one that has no live version yet or when the store cannot be reached.
      */
     public LiveModel resolve(String requested) {
+        CheckpointManifest m = liveManifest(requested);
+        CheckpointManifest.DataShape shape = m.dataShape();
+        return new LiveModel(requested == null ? defaultModel : requested, m.versionId(), shape.channels(),
+                shape.height(), shape.width());
+    }
+
+    /**
+     * The manifest of the live version of a model a request names (null: the default model), with the same problems
+     * as {@link #resolve}: what a new job of that model will be sampled with (its schedule and network family).
+     */
+    public CheckpointManifest liveManifest(String requested) {
         String model = requested == null ? defaultModel : requested;
         try {
             ModelStore.requireName(model, "model");
@@ -88,11 +99,9 @@ public final class ModelCatalog {
                 throw ProblemException.unknownModel("unknown model \"" + model + "\"; the models are "
                         + String.join(", ", modelNames()));
             }
-            CheckpointManifest m = manifest(model, pointer.get().version()).orElseThrow(() ->
+            return manifest(model, pointer.get().version()).orElseThrow(() ->
                     ProblemException.unavailable("the live version " + pointer.get().version() + " of " + model
                             + " has no manifest in the store", 30));
-            CheckpointManifest.DataShape shape = m.dataShape();
-            return new LiveModel(model, m.versionId(), shape.channels(), shape.height(), shape.width());
         } catch (ModelStore.StoreException e) {
             throw ProblemException.unavailable("the model store cannot be reached: " + e.getMessage(), 10);
         }

@@ -26,7 +26,7 @@ public final class NcsnScoreNetwork extends RefineNetScoreNetwork {
             "NCSN: CondRefineNetDilated, level-conditioned (Song & Ermon 2019, appendix A)",
             NcsnScoreNetwork::create, NcsnScoreNetwork::parameterCount, NcsnScoreNetwork::flopsPerImage,
             arch -> defaultSchedule(arch.levels()),
-            /* designsSchedule */ false, /* finalDenoiseByDefault */ false,
+            /* designsSchedule */ false, /* finalDenoiseByDefault */ false, /* acceptsAnySigma */ false,
             presets(
                     new Architecture(FAMILY_NAME, Architecture.MNIST, 1, 28, 64, 10),
                     new Architecture(FAMILY_NAME, Architecture.CIFAR10, 3, 32, 128, 10),

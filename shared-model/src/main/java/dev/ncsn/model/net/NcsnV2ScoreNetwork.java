@@ -49,7 +49,7 @@ public final class NcsnV2ScoreNetwork extends RefineNetScoreNetwork {
             "NCSNv2: unconditional RefineNet, output divided by σ (Song & Ermon 2020)",
             NcsnV2ScoreNetwork::create, NcsnV2ScoreNetwork::parameterCount, NcsnV2ScoreNetwork::flopsPerImage,
             NcsnV2ScoreNetwork::defaultSchedule,
-            /* designsSchedule */ true, /* finalDenoiseByDefault */ true,
+            /* designsSchedule */ true, /* finalDenoiseByDefault */ true, /* acceptsAnySigma */ true,
             NcsnScoreNetwork.presets(
                     new Architecture(FAMILY_NAME, CIFAR10, 3, 32, 128, 232),
                     new Architecture(FAMILY_NAME, COMPACT, 1, 28, COMPACT_NGF, COMPACT_LEVELS)));
@@ -100,7 +100,7 @@ public final class NcsnV2ScoreNetwork extends RefineNetScoreNetwork {
     /** s(x)/σ is defined at every σ, so samplers may use levels of their own (the sampling README's levels). */
     @Override
     public boolean acceptsAnySigma() {
-        return true;
+        return FAMILY.acceptsAnySigma();
     }
 
     /**

@@ -27,12 +27,14 @@ import java.util.function.ToLongFunction;
  *                       otherwise it trains on {@link #defaultSchedule}
  * @param finalDenoiseByDefault whether sampling ends with the noise-free final step x + σ_L²·s(x, σ_L) when a
  *                       request does not say (NCSNv2 samples with it; NCSN's paper does not)
+ * @param acceptsAnySigma whether its networks are defined at every σ (NCSNv2's s(x)/σ), so samplers may use levels
+ *                       of their own; a level-conditioned network (NCSN) has scores only at its trained σ's
  * @param presets        named architectures of this family, in display order
  */
 public record NetworkFamily(String name, String description, Builder builder,
                             ToLongFunction<Architecture> parameterCount, ToLongFunction<Architecture> flopsPerImage,
                             Function<Architecture, NoiseSchedule> defaultSchedule,
-                            boolean designsSchedule, boolean finalDenoiseByDefault,
+                            boolean designsSchedule, boolean finalDenoiseByDefault, boolean acceptsAnySigma,
                             Map<String, Architecture> presets) {
 
     /** Builds a freshly initialised network; the same seed gives the same initial values. */

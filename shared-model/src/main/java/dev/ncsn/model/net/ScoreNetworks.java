@@ -72,6 +72,14 @@ public final class ScoreNetworks {
     }
 
     /**
+     * Whether a network of this architecture is defined at every σ, so that samplers may put levels of their own
+     * between its trained ones (what {@link dev.ncsn.model.ScoreModel#acceptsAnySigma()} says of the built network).
+     */
+    public static boolean acceptsAnySigma(Architecture architecture) {
+        return family(architecture).acceptsAnySigma();
+    }
+
+    /**
      * A freshly initialised network of the architecture's family for this noise schedule (whose level count must
      * match the architecture's); its parameters belong to {@code manager}. The same seed gives the same values.
      */

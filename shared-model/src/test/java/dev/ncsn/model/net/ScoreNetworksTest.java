@@ -96,6 +96,23 @@ class ScoreNetworksTest {
         assertThrows(IllegalArgumentException.class, () -> Architecture.preset("nope"));
     }
 
+    /** The gateway prices a sampler choice from the manifest alone, so the family must say what the network does. */
+    @Test
+    void aFamilySaysWhetherItsNetworksAcceptAnySigmaAsTheBuiltNetworkDoes() {
+        for (NetworkFamily family : ScoreNetworks.families()) {
+            Architecture smallest = family.presets().values().stream()
+                    .min(java.util.Comparator.comparingLong(a -> family.parameterCount().applyAsLong(a)))
+                    .orElseThrow();
+            try (NDManager manager = NDManager.newBaseManager();
+                 TrainableScoreModel net = ScoreNetworks.create(smallest, ScoreNetworks.defaultSchedule(smallest),
+                         manager, 1)) {
+                assertEquals(net.acceptsAnySigma(), ScoreNetworks.acceptsAnySigma(smallest), family.name());
+            }
+        }
+        assertFalse(ScoreNetworks.acceptsAnySigma(TINY), "NCSN is conditioned on level indices");
+        assertTrue(ScoreNetworks.acceptsAnySigma(Architecture.preset("ncsnv2-compact")));
+    }
+
     private static String readString(Path file) {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
