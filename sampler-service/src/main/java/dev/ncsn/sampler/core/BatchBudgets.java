@@ -55,6 +55,28 @@ public final class BatchBudgets {
     }
 
     /**
+     * The budget for a version loaded on the request consumer's thread for one job (a resume on its snapshot's
+     * version, no longer live): never measured there, since the calibration's passes (up to the calibration time)
+     * would stall every partition the consumer reads. The shape's measurement if there is one, else the largest
+     * measured for any shape (the live networks'), else the largest batch that auto would try; the job's own images
+     * bound a pass of a version only it uses anyway.
+     */
+    public int budgetWithoutMeasuring(Architecture architecture, Device device, String what) {
+        if (!settings.isAuto()) {
+            return settings.budget();
+        }
+        BatchCalibration.Result known = measured.get(Shape.of(architecture, device.toString()));
+        if (known != null) {
+            return known.budget();
+        }
+        int budget = measured.values().stream().mapToInt(BatchCalibration.Result::budget).max()
+                .orElse(settings.largest());
+        LOG.infof("batch budget of %s: %d per pass, not measured (loaded for one job on the consumer's thread)",
+                what, budget);
+        return budget;
+    }
+
+    /**
      * The budget for a network just loaded and warmed up; measures it when auto and its shape is new.
      *
      * @param what the version, for the log

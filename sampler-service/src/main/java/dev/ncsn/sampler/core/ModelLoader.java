@@ -67,8 +67,12 @@ public final class ModelLoader {
         return budgets;
     }
 
-    /** Loads, verifies and warms up a version. */
+    /** Loads, verifies and warms up a version, and gives it its budget (measured on it when auto and new). */
     public ServedModel load(String model, String version) {
+        return load(model, version, true);
+    }
+
+    private ServedModel load(String model, String version, boolean measure) {
         CheckpointManifest manifest = store.manifest(model, version).orElseThrow(() -> new CheckpointException(
                 "version " + version + " of " + model + " does not exist (no manifest)"));
         if (!manifest.modelName().equals(model) || !manifest.versionId().equals(version)) {
@@ -83,7 +87,9 @@ public final class ModelLoader {
         try {
             network = checkpoint.newNetwork(manager);
             warmUp(network, manager, model + "/" + version);
-            int budget = budgets.budgetFor(network, manager, architecture, device, model + "/" + version);
+            String what = model + "/" + version;
+            int budget = measure ? budgets.budgetFor(network, manager, architecture, device, what)
+                    : budgets.budgetWithoutMeasuring(architecture, device, what);
             return new ServedModel(checkpoint.manifest(), manager, network, budget);
         } catch (RuntimeException e) {
             if (network != null) {
@@ -99,10 +105,11 @@ public final class ModelLoader {
 
     /**
      * A version that is not live, loaded for one job (a resume on the version of its snapshot): the version
-     * closes when that job's lease is closed.
+     * closes when that job's lease is closed. It runs on the request consumer's thread, so its budget is not
+     * measured ({@link BatchBudgets#budgetWithoutMeasuring}).
      */
     public ServedModel.Lease loadForOneJob(String model, String version) {
-        ServedModel served = load(model, version);
+        ServedModel served = load(model, version, false);
         ServedModel.Lease lease = served.lease();
         served.release();
         return lease;

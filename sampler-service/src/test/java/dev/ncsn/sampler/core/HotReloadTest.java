@@ -191,6 +191,16 @@ public class HotReloadTest {
         BatchBudgets.Shape shape = BatchBudgets.Shape.of(wider, worker.node().loader().device().toString());
         assertEquals(budgets.result(shape).orElseThrow().budget(), v3.passBudget());
         assertEquals(v3.passBudget(), worker.node().metrics().batchBudget(fixture.model));
+
+        // A version of a third shape loaded for one resumed job (on the consumer's thread): not measured there; it
+        // borrows the largest budget measured so far.
+        Architecture narrower = new Architecture("custom", 1, 8, 2, 10);
+        TestModels.putVersion(fixture.store, fixture.model, "v4-resume", narrower, narrower, 4);
+        int largestMeasured = budgets.results().stream().mapToInt(BatchCalibration.Result::budget).max().orElseThrow();
+        try (ServedModel.Lease lease = worker.node().loader().loadForOneJob(fixture.model, "v4-resume")) {
+            assertEquals(2, budgets.calibrations(), "no calibration on the consumer's thread");
+            assertEquals(largestMeasured, lease.model().passBudget());
+        }
     }
 
     @Test
