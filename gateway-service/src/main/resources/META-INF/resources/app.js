@@ -61,11 +61,13 @@ async function refreshModels() {
       ? model.model + ' · ' + (model.liveVersion || 'no live version yet')
       : 'none';
     if (live) {
-      // the final step starts as the live version's family samples by default (NCSNv2: on, NCSN: off); a choice
-      // made on the page stands until another version goes live
+      // T, ε and the final step start as the live version samples by default (NCSN: 100, 4e-5, off; NCSNv2: 5, its
+      // schedule's ε, on); a choice made on the page stands until another version goes live
       if (window.ncsn.defaultsFor !== live.version) {
         window.ncsn.defaultsFor = live.version;
         $('finalDenoise').checked = live.finalDenoise === true;
+        if (live.stepsPerLevel) $('stepsPerLevel').value = String(live.stepsPerLevel);
+        if (live.stepSize) $('stepSize').placeholder = Number(live.stepSize).toPrecision(3);
         updateCost();
       }
       const loss = Object.entries(live.metrics || {}).map(([k, v]) => k + ' ' + Number(v).toPrecision(4)).join(', ');

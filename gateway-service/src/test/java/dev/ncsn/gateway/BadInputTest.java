@@ -123,6 +123,18 @@ class BadInputTest {
         assertEquals(7, v2.get("levels").asInt());
         assertTrue(v2.get("finalDenoise").asBoolean(), "NCSNv2's default when the request does not say");
         assertEquals(7 * 4 + 1, v2.get("networkEvaluations").asInt());
+        // T and ε left open: the model's design (T = 5, Technique 4's ε for its levels), as its jobs would run
+        var unsaid = Http.json(http().get("/v1/samplers/cost?model=cost-v2"));
+        assertEquals(5, unsaid.get("stepsPerLevel").asInt());
+        assertEquals(7 * 5 + 1, unsaid.get("networkEvaluations").asInt());
+        assertEquals(dev.ncsn.model.schedule.ScheduleDesigner.stepSizeFor(new dev.ncsn.model.NoiseSchedule(5.0, 0.01, 7),
+                5), unsaid.get("stepSize").asDouble(), 1e-12);
+        var listed = Http.json(http().get("/v1/models"));
+        var version = java.util.stream.StreamSupport.stream(listed.get("models").spliterator(), false)
+                .filter(m -> m.get("model").asText().equals("cost-v2")).findFirst().orElseThrow()
+                .get("versions").get(0);
+        assertEquals(5, version.get("stepsPerLevel").asInt(), "the page starts its field there");
+        assertTrue(version.get("finalDenoise").asBoolean());
         var fewer = Http.json(http().get("/v1/samplers/cost?model=cost-v2&sampler=probability-flow&stepsPerLevel=1"
                 + "&levels=3&finalDenoise=false"));
         assertEquals(3, fewer.get("levels").asInt());

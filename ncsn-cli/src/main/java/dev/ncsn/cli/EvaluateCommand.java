@@ -13,6 +13,7 @@ import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.quality.FeatureClassifier;
 import dev.ncsn.model.quality.QualityMeter;
 import dev.ncsn.model.quality.SampleDraw;
+import dev.ncsn.model.sampling.SamplingDefaults;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,11 +58,14 @@ final class EvaluateCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     SamplerChoice samplerChoice;
 
-    @Option(names = "--steps-per-level", defaultValue = "100", description = "T, the sampler's steps at each noise level (paper: 100). Default: ${DEFAULT-VALUE}")
-    int stepsPerLevel;
+    @Option(names = "--steps-per-level", description = "T, the sampler's steps at each noise level: Langevin steps, "
+            + "or predictor steps each with its corrector steps. Default: the checkpoint's (NCSN: the paper's 100; "
+            + "NCSNv2: 5, as its schedule was designed)")
+    Integer stepsPerLevel;
 
-    @Option(names = "--step-size", defaultValue = "4e-5", description = "ε of Algorithm 1. Default: ${DEFAULT-VALUE}")
-    double stepSize;
+    @Option(names = "--step-size", description = "ε of Algorithm 1. Default: the checkpoint's (NCSN: 4e-5, the "
+            + "reference code's step_lr 2e-5 × 2; NCSNv2: Technique 4's ε for T = 5 on its levels)")
+    Double stepSize;
 
     @Option(names = "--final-denoise", negatable = true, description = "NCSNv2's final denoising step. Default: on for "
             + "NCSNv2 checkpoints, off for NCSN ones (the network family's choice)")
@@ -149,15 +153,17 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "×" + shape.width() + " images; the classifier takes " + takes.channels() + "×" + takes.height()
                     + "×" + takes.width());
         }
-        boolean denoise = finalDenoise != null ? finalDenoise
-                : ScoreNetworks.finalDenoiseByDefault(manifest.architecture());
-        SampleDraw draw = new SampleDraw(count, batch, seed, samplerChoice.sampler(), stepsPerLevel, stepSize, denoise);
+        SamplingDefaults defaults = ScoreNetworks.samplingDefaults(manifest.architecture(), manifest.schedule());
+        boolean denoise = finalDenoise != null ? finalDenoise : defaults.finalDenoise();
+        int steps = stepsPerLevel != null ? stepsPerLevel : defaults.stepsPerLevel();
+        double epsilon = stepSize != null ? stepSize : defaults.stepSize();
+        SampleDraw draw = new SampleDraw(count, batch, seed, samplerChoice.sampler(), steps, epsilon, denoise);
         line.put("checkpoint", source.checkpoint.toString());
         line.put("model", manifest.modelName());
         line.put("version", manifest.versionId());
         line.put("family", manifest.architecture().family());
-        line.put("stepsPerLevel", stepsPerLevel);
-        line.put("stepSize", stepSize);
+        line.put("stepsPerLevel", steps);
+        line.put("stepSize", epsilon);
         line.put("finalDenoise", denoise);
         line.put("seed", seed);
         try (NDManager manager = NDManager.newBaseManager();

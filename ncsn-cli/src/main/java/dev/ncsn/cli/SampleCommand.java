@@ -6,6 +6,7 @@ import dev.ncsn.model.checkpoint.LoadedCheckpoint;
 import dev.ncsn.model.image.ImageGrid;
 import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.net.ScoreNetworks;
+import dev.ncsn.model.sampling.SamplingDefaults;
 import dev.ncsn.model.sampling.SamplingRunner;
 import dev.ncsn.model.sampling.SamplingSpec;
 import picocli.CommandLine.Command;
@@ -37,16 +38,18 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin
     SamplerChoice samplerChoice;
 
-    @Option(names = "--steps-per-level", defaultValue = "100", description = "T, the sampler's steps at each noise "
-            + "level: Langevin steps, or predictor steps each with its corrector steps (paper: 100). Default: ${DEFAULT-VALUE}")
-    int stepsPerLevel;
+    @Option(names = "--steps-per-level", description = "T, the sampler's steps at each noise level: Langevin steps, "
+            + "or predictor steps each with its corrector steps. Default: the checkpoint's (NCSN: the paper's 100; "
+            + "NCSNv2: 5, as its schedule was designed)")
+    Integer stepsPerLevel;
 
     @Option(names = "--levels", defaultValue = "0", description = "Noise levels to sample through; 0: the model's "
             + "trained levels (others need a network that accepts any σ). Default: ${DEFAULT-VALUE}")
     int levels;
 
-    @Option(names = "--step-size", defaultValue = "4e-5", description = "ε of Algorithm 1 (reference code's default, step_lr 2e-5 × 2). Default: ${DEFAULT-VALUE}")
-    double stepSize;
+    @Option(names = "--step-size", description = "ε of Algorithm 1. Default: the checkpoint's (NCSN: 4e-5, the "
+            + "reference code's step_lr 2e-5 × 2; NCSNv2: Technique 4's ε for T = 5 on its levels)")
+    Double stepSize;
 
     @Option(names = "--final-denoise", negatable = true, description = "NCSNv2's final denoising step. Default: on for "
             + "NCSNv2 checkpoints, off for NCSN ones (the network family's choice)")
@@ -59,10 +62,12 @@ final class SampleCommand implements Callable<Integer> {
         var manifest = loaded.manifest();
         System.err.printf("sample: %s version %s, step %d%s%n", manifest.modelName(), manifest.versionId(),
                 manifest.trainingStep(), manifest.ema() ? " (EMA weights)" : "");
-        boolean denoise = finalDenoise != null ? finalDenoise
-                : ScoreNetworks.finalDenoiseByDefault(manifest.architecture());
+        SamplingDefaults defaults = ScoreNetworks.samplingDefaults(manifest.architecture(), manifest.schedule());
+        boolean denoise = finalDenoise != null ? finalDenoise : defaults.finalDenoise();
+        int steps = stepsPerLevel != null ? stepsPerLevel : defaults.stepsPerLevel();
         SamplingSpec spec = SamplingSpec.images(count, seed).withSampler(samplerChoice.sampler())
-                .withStepsPerLevel(stepsPerLevel).withEpsilon(stepSize).withLevels(levels)
+                .withStepsPerLevel(steps).withEpsilon(stepSize != null ? stepSize : defaults.stepSize())
+                .withLevels(levels)
                 .withFinalDenoise(denoise).withFrameEvery(1);
         int evaluations;
         try (NDManager manager = NDManager.newBaseManager();
@@ -84,7 +89,7 @@ final class SampleCommand implements Callable<Integer> {
                 .put("out", out.toString()).put("count", count).put("seed", seed)
                 .put("model", manifest.modelName()).put("version", manifest.versionId());
         SamplerChoice.report(line, spec.sampler(), evaluations);
-        line.put("stepsPerLevel", stepsPerLevel).put("finalDenoise", denoise);
+        line.put("stepsPerLevel", steps).put("stepSize", spec.epsilon()).put("finalDenoise", denoise);
         System.out.println(line);
         return 0;
     }

@@ -41,7 +41,7 @@ public class SamplersResource {
      * unless the sampler's {@code levels} asks for others, which a network that accepts any σ allows).
      */
     public record Cost(String model, String version, String family, String sampler, Map<String, Object> samplerOptions,
-                       int stepsPerLevel, int levels, boolean finalDenoise, int networkEvaluations) {
+                       int stepsPerLevel, double stepSize, int levels, boolean finalDenoise, int networkEvaluations) {
     }
 
     @Inject
@@ -64,8 +64,8 @@ public class SamplersResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Network evaluations of a choice", description = "Network evaluations per image of a "
             + "sampler with these options on the live version of the model (default: the default model), as a "
-            + "generation with the same fields costs: its trained noise levels, its family's final-step default "
-            + "when finalDenoise is absent; 422 with the reason when the choice is invalid or does not suit the "
+            + "generation with the same fields costs: its trained noise levels, its defaults for what is absent "
+            + "(stepsPerLevel, stepSize, finalDenoise); 422 with the reason when the choice is invalid or does not suit the "
             + "model, 503 while the model has no live version.")
     public Cost cost(@QueryParam("model") String model, @QueryParam("sampler") String sampler,
                      @QueryParam("samplerOptions") String options,
@@ -82,11 +82,12 @@ public class SamplersResource {
         try {
             // as the sampler will run it: the live version's levels, its family's default for the final step
             Architecture arch = live.architecture();
-            SamplingSpec spec = p.toSpec("cost", ScoreNetworks.finalDenoiseByDefault(arch));
+            SamplingSpec spec = p.toSpec("cost", ScoreNetworks.samplingDefaults(arch, live.schedule()));
             SigmaGrid grid = SigmaGrid.of(live.schedule(), spec.levels(), ScoreNetworks.acceptsAnySigma(arch));
             int n = spec.plan(grid).size();
             return new Cost(live.modelName(), live.versionId(), arch.family(), spec.sampler().name(),
-                    spec.sampler().options(), spec.stepsPerLevel(), grid.levels(), spec.finalDenoise(), n);
+                    spec.sampler().options(), spec.stepsPerLevel(), spec.epsilon(), grid.levels(), spec.finalDenoise(),
+                    n);
         } catch (IllegalArgumentException e) {
             throw ProblemException.invalid(List.of(e.getMessage()));
         }

@@ -3,6 +3,7 @@ package dev.ncsn.gateway.core;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.net.ScoreNetworks;
+import dev.ncsn.model.sampling.SamplingDefaults;
 import dev.ncsn.model.store.LivePointer;
 import dev.ncsn.model.store.ModelStore;
 
@@ -30,13 +31,13 @@ public final class ModelCatalog {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     /**
-     * One version as the models list shows it: {@code architecture} is its preset, {@code family} its network family,
-     * and {@code finalDenoise} whether its samples end with the final denoising step when a request does not say
-     * (the family's default; the page starts its checkbox there).
+     * One version as the models list shows it: {@code architecture} is its preset, {@code family} its network family;
+     * {@code stepsPerLevel}, {@code stepSize} and {@code finalDenoise} what its jobs sample with where a request does
+     * not say (its family and schedule decide: the page starts its fields there).
      */
     public record VersionView(String version, boolean live, long trainingStep, Instant createdAt, String architecture,
-                       String family, int ngf, int channels, int height, int width, int levels, boolean finalDenoise,
-                       Map<String, Double> metrics, String parent) {
+                       String family, int ngf, int channels, int height, int width, int levels, int stepsPerLevel,
+                       double stepSize, boolean finalDenoise, Map<String, Double> metrics, String parent) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -116,10 +117,12 @@ public final class ModelCatalog {
                 String live = pointer.map(LivePointer::version).orElse(null);
                 List<VersionView> vs = new ArrayList<>();
                 for (CheckpointManifest m : versions(model)) {
+                    SamplingDefaults d = samplingDefaults(m);
                     vs.add(new VersionView(m.versionId(), m.versionId().equals(live), m.trainingStep(), m.createdAt(),
                             m.architecture().preset(), m.architecture().family(), m.architecture().ngf(),
                             m.dataShape().channels(), m.dataShape().height(), m.dataShape().width(),
-                            m.schedule().levels(), finalDenoiseByDefault(m), m.metrics(), m.parent()));
+                            m.schedule().levels(), d.stepsPerLevel(), d.stepSize(), d.finalDenoise(), m.metrics(),
+                            m.parent()));
                 }
                 out.add(new ModelView(model, model.equals(defaultModel), live,
                         pointer.map(LivePointer::updatedAt).orElse(null), vs));
@@ -130,12 +133,12 @@ public final class ModelCatalog {
         }
     }
 
-    /** The family's default; a family this gateway does not know samples without the step (the sampler decides). */
-    private static boolean finalDenoiseByDefault(CheckpointManifest m) {
+    /** The version's defaults; for a family this gateway does not know, the paper's (the sampler decides). */
+    private static SamplingDefaults samplingDefaults(CheckpointManifest m) {
         try {
-            return ScoreNetworks.finalDenoiseByDefault(m.architecture());
+            return ScoreNetworks.samplingDefaults(m.architecture(), m.schedule());
         } catch (IllegalArgumentException unknownFamily) {
-            return false;
+            return SamplingDefaults.PAPER;
         }
     }
 

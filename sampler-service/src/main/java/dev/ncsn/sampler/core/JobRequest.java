@@ -30,8 +30,8 @@ public record JobRequest(String jobId, String model, SamplingParameters paramete
     public Prepared prepare(ServedModel served) {
         SamplingSpec spec;
         try {
-            // without a word from the request, the final denoising step is the served network family's default
-            spec = parameters.toSpec(jobId, served.finalDenoiseByDefault());
+            // what the request leaves open (T, ε, the final step) is the served version's default
+            spec = parameters.toSpec(jobId, served.samplingDefaults());
             // Builds the sampler's plan on this version's levels: a sampler that cannot run on them says why here.
             long work = (long) spec.count() * served.sampler().networkEvaluations(spec);
             if (work > SamplingParameters.MAX_SAMPLE_EVALUATIONS) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.net.ScoreNetworks;
+import dev.ncsn.model.sampling.SamplingDefaults;
 import dev.ncsn.model.sampling.SamplingRunner;
 
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -75,9 +76,9 @@ public final class ServedModel {
         return sampler;
     }
 
-    /** Whether its jobs end with the final denoising step when their request does not say (its family decides). */
-    public boolean finalDenoiseByDefault() {
-        return ScoreNetworks.finalDenoiseByDefault(manifest.architecture());
+    /** T, ε and the final step of its jobs where their request does not say (its family and schedule decide). */
+    public SamplingDefaults samplingDefaults() {
+        return ScoreNetworks.samplingDefaults(manifest.architecture(), manifest.schedule());
     }
 
     /** Images one shared forward pass of this version may hold: measured or configured ({@link BatchBudgets}). */

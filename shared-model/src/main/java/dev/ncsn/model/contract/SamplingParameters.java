@@ -2,6 +2,7 @@ package dev.ncsn.model.contract;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.ncsn.model.sampling.Sampler;
+import dev.ncsn.model.sampling.SamplingDefaults;
 import dev.ncsn.model.sampling.Samplers;
 import dev.ncsn.model.sampling.SamplingSpec;
 
@@ -20,14 +21,16 @@ import java.util.Map;
  * @param seed            seeds every random number of the job; default: drawn from the job id
  * @param sampler         a name {@link Samplers} knows; default {@value Samplers#DEFAULT}
  * @param samplerOptions  the sampler's own options by name (numbers or booleans); absent ones take its defaults
- * @param stepsPerLevel   T, the sampler's steps at each noise level; default 100
- * @param stepSize        ε of Algorithm 1 (samplers with Langevin steps); default 4·10⁻⁵
+ * @param stepsPerLevel   T, the sampler's steps at each noise level; default: the serving model's
+ *                        ({@link SamplingDefaults}: 100 for NCSN, 5 for NCSNv2)
+ * @param stepSize        ε of Algorithm 1 (samplers with Langevin steps); default: the serving model's (4·10⁻⁵ for
+ *                        NCSN, Technique 4's ε for T = 5 on its own levels for NCSNv2)
  * @param levels          noise levels to sample through; default the model's trained levels (others need a model
  *                        that accepts any σ)
  * @param frameEvery      a frame every this many steps (and at each level's last step); default stepsPerLevel / 10
  * @param denoisedPreview frames also carry the denoised estimate x + σ²·s(x, σ); default false
- * @param finalDenoise    NCSNv2's noise-free last step after the sampler; default: the serving network family's
- *                        ({@code NetworkFamily.finalDenoiseByDefault}: on for NCSNv2, off for NCSN)
+ * @param finalDenoise    NCSNv2's noise-free last step after the sampler; default: the serving model's (on for
+ *                        NCSNv2, off for NCSN)
  */
 public record SamplingParameters(
         int count,
@@ -91,17 +94,10 @@ public record SamplingParameters(
         if (frameEvery != null && frameEvery < 1) {
             problems.add("frameEvery must be at least 1, got " + frameEvery);
         }
-        int steps = stepsPerLevelOrDefault();
-        if (steps >= 1 && steps <= MAX_STEPS_PER_LEVEL) {
-            int leastFrameEvery = (steps + MAX_FRAMES_PER_LEVEL - 1) / MAX_FRAMES_PER_LEVEL;
-            if (frameEvery != null && frameEvery >= 1 && frameEvery < leastFrameEvery) {
-                problems.add("frameEvery must be at least " + leastFrameEvery + " with " + steps
-                        + " steps per level (at most " + MAX_FRAMES_PER_LEVEL + " frames per level), got " + frameEvery);
-            }
-            if (count >= 1 && count <= MAX_COUNT && (long) count * steps > MAX_SAMPLE_STEPS) {
-                problems.add("count × stepsPerLevel must be at most " + MAX_SAMPLE_STEPS + ", got " + count + " × "
-                        + steps + " = " + (long) count * steps);
-            }
+        // Without T the serving model's default applies, known where the model is (the worker's toSpec checks it);
+        // every default keeps within these bounds (frames every T/10 steps, T ≤ 100).
+        if (stepsPerLevel != null && stepsPerLevel >= 1 && stepsPerLevel <= MAX_STEPS_PER_LEVEL) {
+            problems.addAll(stepProblems(stepsPerLevel));
         }
         try {
             samplerOrDefault();
@@ -120,34 +116,54 @@ public record SamplingParameters(
         return Samplers.create(samplerNameOrDefault(), samplerOptions);
     }
 
-    public int stepsPerLevelOrDefault() {
-        return stepsPerLevel == null ? SamplingSpec.PAPER_STEPS_PER_LEVEL : stepsPerLevel;
+    /** The request's T, or the serving model's. */
+    public int stepsPerLevelOr(SamplingDefaults defaults) {
+        return stepsPerLevel == null ? defaults.stepsPerLevel() : stepsPerLevel;
     }
 
-    /** Default: one frame every 10 steps, so a browser sees the picture move without a flood of frames. */
-    public int frameEveryOrDefault() {
-        return frameEvery == null ? Math.max(1, stepsPerLevelOrDefault() / 10) : frameEvery;
+    /** The request's frame interval, or one frame every T/10 steps. */
+    public int frameEveryOr(SamplingDefaults defaults) {
+        return frameEvery == null ? SamplingDefaults.frameEveryFor(stepsPerLevelOr(defaults)) : frameEvery;
+    }
+
+    /** What T allows: frames per level, and the work count × T. */
+    private List<String> stepProblems(int steps) {
+        List<String> problems = new ArrayList<>();
+        int leastFrameEvery = (steps + MAX_FRAMES_PER_LEVEL - 1) / MAX_FRAMES_PER_LEVEL;
+        if (frameEvery != null && frameEvery >= 1 && frameEvery < leastFrameEvery) {
+            problems.add("frameEvery must be at least " + leastFrameEvery + " with " + steps
+                    + " steps per level (at most " + MAX_FRAMES_PER_LEVEL + " frames per level), got " + frameEvery);
+        }
+        if (count >= 1 && count <= MAX_COUNT && (long) count * steps > MAX_SAMPLE_STEPS) {
+            problems.add("count × stepsPerLevel must be at most " + MAX_SAMPLE_STEPS + ", got " + count + " × "
+                    + steps + " = " + (long) count * steps);
+        }
+        return problems;
     }
 
     public boolean denoisedPreviewOrDefault() {
         return denoisedPreview != null && denoisedPreview;
     }
 
-    /** The request's final-step choice, or the serving family's default when it makes none. */
-    public boolean finalDenoiseOr(boolean familyDefault) {
-        return finalDenoise != null ? finalDenoise : familyDefault;
+    /** The request's final-step choice, or the serving model's default when it makes none. */
+    public boolean finalDenoiseOr(SamplingDefaults defaults) {
+        return finalDenoise != null ? finalDenoise : defaults.finalDenoise();
     }
 
     /**
      * The sampler's spec for an image model; a missing seed is drawn from the job id, so a rerun of the same
-     * job (after a worker died) produces the same samples, and a missing finalDenoise is the serving network
-     * family's default ({@code ScoreNetworks.finalDenoiseByDefault}). IllegalArgumentException when a value is
-     * invalid.
+     * job (after a worker died) produces the same samples, and missing T, ε and finalDenoise are the serving
+     * model's ({@code ScoreNetworks.samplingDefaults}). IllegalArgumentException when a value is invalid.
      */
-    public SamplingSpec toSpec(String jobId, boolean finalDenoiseByDefault) {
+    public SamplingSpec toSpec(String jobId, SamplingDefaults defaults) {
         long s = seed != null ? seed : jobId.hashCode() * 0x9E3779B97F4A7C15L;
-        return new SamplingSpec(count, s, samplerOrDefault(), stepsPerLevelOrDefault(),
-                stepSize == null ? SamplingSpec.REFERENCE_EPSILON : stepSize, levels == null ? 0 : levels,
-                finalDenoiseOr(finalDenoiseByDefault), frameEveryOrDefault(), 0.0, 1.0);
+        int steps = stepsPerLevelOr(defaults);
+        List<String> problems = stepProblems(steps);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        return new SamplingSpec(count, s, samplerOrDefault(), steps,
+                stepSize == null ? defaults.stepSize() : stepSize, levels == null ? 0 : levels,
+                finalDenoiseOr(defaults), frameEveryOr(defaults), 0.0, 1.0);
     }
 }

@@ -3,6 +3,8 @@ package dev.ncsn.model.net;
 import ai.djl.ndarray.NDManager;
 import dev.ncsn.model.NoiseSchedule;
 import dev.ncsn.model.TrainableScoreModel;
+import dev.ncsn.model.sampling.SamplingDefaults;
+import dev.ncsn.model.schedule.ScheduleDesigner;
 
 import java.util.Collection;
 import java.util.Collections;
@@ -64,11 +66,20 @@ public final class ScoreNetworks {
     }
 
     /**
-     * Whether sampling a network of this architecture ends with NCSNv2's noise-free final step when nobody says (the
-     * family decides: on for NCSNv2, off for NCSN). Requests, the command line and the page may still choose.
+     * What a network of this architecture on this schedule samples with where a request leaves T, ε or the final step
+     * open. A family that designs its schedules from the data (NCSNv2) samples by the same design: T = {@value
+     * ScheduleDesigner#REFERENCE_STEPS_PER_LEVEL} and Technique 4's ε for the schedule's own ratio γ and σ_L (the
+     * reference's sampling configs pair T = 5 with that ε), not NCSN's T = 100 and ε = 4·10⁻⁵, which on 99 levels
+     * would be 9,901 evaluations per image with too large a step. Others sample as the NCSN paper does.
      */
-    public static boolean finalDenoiseByDefault(Architecture architecture) {
-        return family(architecture).finalDenoiseByDefault();
+    public static SamplingDefaults samplingDefaults(Architecture architecture, NoiseSchedule schedule) {
+        NetworkFamily f = family(architecture);
+        if (!f.designsSchedule() || schedule.levels() < 2) {
+            return new SamplingDefaults(SamplingDefaults.PAPER.stepsPerLevel(), SamplingDefaults.PAPER.stepSize(),
+                    f.finalDenoiseByDefault());
+        }
+        int t = ScheduleDesigner.REFERENCE_STEPS_PER_LEVEL;
+        return new SamplingDefaults(t, ScheduleDesigner.stepSizeFor(schedule, t), f.finalDenoiseByDefault());
     }
 
     /**

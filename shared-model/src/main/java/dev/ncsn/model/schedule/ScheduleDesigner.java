@@ -276,6 +276,18 @@ public final class ScheduleDesigner {
         return Math.exp(0.5 * (lo + hi));
     }
 
+    /**
+     * Technique 4's ε for T steps per level on an existing geometric schedule (its own γ and σ_L), in this project's
+     * convention (Algorithm 1's, twice NCSNv2's): what a model trained on a designed schedule samples with.
+     */
+    public static double stepSizeFor(NoiseSchedule schedule, int steps) {
+        if (schedule.levels() < 2) {
+            throw new IllegalArgumentException("a schedule of one level has no ratio γ");
+        }
+        double gamma = Math.pow(schedule.sigmaMax() / schedule.sigmaMin(), 1.0 / (schedule.levels() - 1));
+        return 2 * epsilonFor(gamma, steps, schedule.sigmaMin());
+    }
+
     private static double distanceFromOne(double epsilon, double gamma, int steps, double sigmaMin) {
         return Math.abs(varianceRatio(epsilon, gamma, steps, sigmaMin) - 1);
     }

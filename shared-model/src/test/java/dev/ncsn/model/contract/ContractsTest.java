@@ -1,5 +1,6 @@
 package dev.ncsn.model.contract;
 
+import dev.ncsn.model.sampling.SamplingDefaults;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -47,7 +48,7 @@ class ContractsTest {
         assertEquals(List.of("sampler annealed-langevin has no option \"snr\"; it has no options"),
                 optionOfAnother.problems());
         var spec = new SamplingParameters(1, 3L, "probability-flow", Map.of("heun", true), 2, null, null, null, null,
-                null).toSpec("j", false);
+                null).toSpec("j", SamplingDefaults.PAPER);
         assertEquals(new dev.ncsn.model.sampling.ProbabilityFlow(true), spec.sampler());
     }
 
@@ -55,27 +56,67 @@ class ContractsTest {
     void optionalFieldsTakeDefaults() {
         var request = Contracts.decode("{\"jobId\":\"j\",\"parameters\":{\"count\":4}}", GenerationRequest.class);
         assertTrue(request.problems().isEmpty());
-        var spec = request.parameters().toSpec(request.jobId(), false);
+        var spec = request.parameters().toSpec(request.jobId(), SamplingDefaults.PAPER);
         assertEquals(100, spec.stepsPerLevel());
         assertEquals(4e-5, spec.epsilon());
         assertEquals(10, spec.frameEvery());
         assertEquals(new dev.ncsn.model.sampling.AnnealedLangevin(), spec.sampler(), "the paper's sampler by default");
-        assertEquals(spec.seed(), request.parameters().toSpec("j", false).seed(), "a missing seed is fixed by the job id");
+        assertEquals(spec.seed(), request.parameters().toSpec("j", SamplingDefaults.PAPER).seed(),
+                "a missing seed is fixed by the job id");
+    }
+
+    /**
+     * An NCSNv2 model on its designed 99 levels samples as its design says (T = 5, Technique 4's ε, the final step),
+     * not with NCSN's T = 100 (9,901 evaluations per image); what a request says still wins.
+     */
+    @Test
+    void whatARequestLeavesOpenIsTheServingModelsDefault() {
+        var v2 = dev.ncsn.model.net.Architecture.preset("ncsnv2-compact");
+        var designed = new dev.ncsn.model.NoiseSchedule(22.46, 0.01, 99);
+        SamplingDefaults defaults = dev.ncsn.model.net.ScoreNetworks.samplingDefaults(v2, designed);
+        assertEquals(5, defaults.stepsPerLevel());
+        double gamma = Math.pow(22.46 / 0.01, 1.0 / 98);
+        assertEquals(2 * dev.ncsn.model.schedule.ScheduleDesigner.epsilonFor(gamma, 5, 0.01), defaults.stepSize(),
+                1e-15, "Technique 4's ε for T = 5 on the model's own ratio, in Algorithm 1's convention");
+        assertEquals(2.22e-5, defaults.stepSize(), 0.01e-5);
+        assertTrue(defaults.finalDenoise());
+        var unsaid = SamplingParameters.defaults(4).toSpec("j", defaults);
+        assertEquals(5, unsaid.stepsPerLevel());
+        assertEquals(defaults.stepSize(), unsaid.epsilon());
+        assertEquals(1, unsaid.frameEvery(), "a frame every T/10 steps, at least every step");
+        assertTrue(unsaid.finalDenoise());
+        var said = new SamplingParameters(4, null, null, null, 20, 1e-5, null, null, null, false).toSpec("j", defaults);
+        assertEquals(20, said.stepsPerLevel());
+        assertEquals(1e-5, said.epsilon());
+        assertFalse(said.finalDenoise());
+        assertEquals(SamplingDefaults.PAPER, dev.ncsn.model.net.ScoreNetworks.samplingDefaults(
+                dev.ncsn.model.net.Architecture.preset("compact"), dev.ncsn.model.NoiseSchedule.IMAGES),
+                "NCSN samples as the paper does");
+        // a frame interval too fine for the model's T is refused where T is known
+        var fine = new SamplingParameters(1, null, null, null, null, null, null, 1, null, null);
+        assertTrue(fine.problems().isEmpty(), "T unknown at the gateway: " + fine.problems());
+        IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class, () -> fine.toSpec("j",
+                new SamplingDefaults(200, 4e-5, false)));
+        assertTrue(tooMany.getMessage().contains("frameEvery must be at least 4 with 200 steps per level"),
+                tooMany.getMessage());
     }
 
     @Test
     void theFinalDenoisingStepDefaultsToTheServingFamilysChoiceAndARequestMayOverrideIt() {
         var ncsn = dev.ncsn.model.net.Architecture.preset("compact");
         var v2 = dev.ncsn.model.net.Architecture.preset("ncsnv2-compact");
-        assertFalse(dev.ncsn.model.net.ScoreNetworks.finalDenoiseByDefault(ncsn), "NCSN samples without it");
-        assertTrue(dev.ncsn.model.net.ScoreNetworks.finalDenoiseByDefault(v2), "NCSNv2 samples with it");
+        var ncsnDefaults = dev.ncsn.model.net.ScoreNetworks.samplingDefaults(ncsn, dev.ncsn.model.NoiseSchedule.IMAGES);
+        var v2Defaults = dev.ncsn.model.net.ScoreNetworks.samplingDefaults(v2,
+                dev.ncsn.model.net.ScoreNetworks.defaultSchedule(v2));
+        assertFalse(ncsnDefaults.finalDenoise(), "NCSN samples without it");
+        assertTrue(v2Defaults.finalDenoise(), "NCSNv2 samples with it");
         var unsaid = SamplingParameters.defaults(4);
-        assertFalse(unsaid.toSpec("j", dev.ncsn.model.net.ScoreNetworks.finalDenoiseByDefault(ncsn)).finalDenoise());
-        assertTrue(unsaid.toSpec("j", dev.ncsn.model.net.ScoreNetworks.finalDenoiseByDefault(v2)).finalDenoise());
+        assertFalse(unsaid.toSpec("j", ncsnDefaults).finalDenoise());
+        assertTrue(unsaid.toSpec("j", v2Defaults).finalDenoise());
         var off = new SamplingParameters(4, null, null, null, null, null, null, null, null, false);
         var on = new SamplingParameters(4, null, null, null, null, null, null, null, null, true);
-        assertFalse(off.toSpec("j", true).finalDenoise(), "a request turns it off on NCSNv2");
-        assertTrue(on.toSpec("j", false).finalDenoise(), "and on on NCSN");
+        assertFalse(off.toSpec("j", v2Defaults).finalDenoise(), "a request turns it off on NCSNv2");
+        assertTrue(on.toSpec("j", ncsnDefaults).finalDenoise(), "and on on NCSN");
     }
 
     @Test

@@ -40,7 +40,7 @@ final class FidMeter implements AutoCloseable {
             meterFor = key;
         }
         boolean finalDenoise = settings.finalDenoise() != null ? settings.finalDenoise()
-                : ScoreNetworks.finalDenoiseByDefault(architecture);
+                : ScoreNetworks.samplingDefaults(architecture, model.schedule()).finalDenoise();
         SampleDraw draw = new SampleDraw(settings.samples(), settings.batchSize(), settings.seed(),
                 Samplers.create(settings.sampler(), null), settings.stepsPerLevel(), settings.stepSize(), finalDenoise);
         return meter.fid(draw.draw(model, SampleDraw.Progress.NONE), settings.samples());

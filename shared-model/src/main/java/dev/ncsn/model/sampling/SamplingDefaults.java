@@ -1,0 +1,33 @@
+package dev.ncsn.model.sampling;
+
+/**
+ * What a job samples with where its request leaves the choice open: T, ε and the final denoising step. The serving
+ * model decides ({@code net.ScoreNetworks.samplingDefaults}): the NCSN paper's values for a level-conditioned network
+ * ({@link #PAPER}), and for a family whose schedules are designed from the data (NCSNv2) the same design's T = 5
+ * with Technique 4's ε for the model's own levels, and the final step. One set of defaults for the sampler, the
+ * gateway's pricing, the page and the command line, so that the same request costs and gives the same everywhere.
+ *
+ * @param stepsPerLevel T
+ * @param stepSize      ε in Algorithm 1's convention ({@link SamplingSpec#epsilon})
+ * @param finalDenoise  whether the noise-free last step x + σ_K²·s(x, σ_K) follows the sampler
+ */
+public record SamplingDefaults(int stepsPerLevel, double stepSize, boolean finalDenoise) {
+
+    /** Song & Ermon 2019: T = 100, the reference code's ε = 4·10⁻⁵, no final step. */
+    public static final SamplingDefaults PAPER = new SamplingDefaults(SamplingSpec.PAPER_STEPS_PER_LEVEL,
+            SamplingSpec.REFERENCE_EPSILON, false);
+
+    public SamplingDefaults {
+        if (stepsPerLevel < 1) {
+            throw new IllegalArgumentException("the default T must be at least 1, got " + stepsPerLevel);
+        }
+        if (!(stepSize > 0) || Double.isInfinite(stepSize)) {
+            throw new IllegalArgumentException("the default step size must be positive and finite, got " + stepSize);
+        }
+    }
+
+    /** Default: one frame every 10 steps, so a browser sees the picture move without a flood of frames. */
+    public static int frameEveryFor(int stepsPerLevel) {
+        return Math.max(1, stepsPerLevel / 10);
+    }
+}
