@@ -129,10 +129,18 @@ class BadInputTest {
         assertEquals(7 * 5 + 1, unsaid.get("networkEvaluations").asInt());
         assertEquals(dev.ncsn.model.schedule.ScheduleDesigner.stepSizeFor(new dev.ncsn.model.NoiseSchedule(5.0, 0.01, 7),
                 5), unsaid.get("stepSize").asDouble(), 1e-12);
-        var listed = Http.json(http().get("/v1/models"));
-        var version = java.util.stream.StreamSupport.stream(listed.get("models").spliterator(), false)
-                .filter(m -> m.get("model").asText().equals("cost-v2")).findFirst().orElseThrow()
-                .get("versions").get(0);
+        // the models list caches the store's model names (ncsn.gateway.model-cache-for, 5 s): wait for the new one
+        JsonNode version = null;
+        for (long deadline = System.nanoTime() + 30_000_000_000L; version == null && System.nanoTime() < deadline; ) {
+            var listed = Http.json(http().get("/v1/models"));
+            version = java.util.stream.StreamSupport.stream(listed.get("models").spliterator(), false)
+                    .filter(m -> m.get("model").asText().equals("cost-v2")).findFirst()
+                    .map(m -> m.get("versions").get(0)).orElse(null);
+            if (version == null) {
+                TestBackend.sleep(250);
+            }
+        }
+        assertNotNull(version, "cost-v2 listed within 30 s");
         assertEquals(5, version.get("stepsPerLevel").asInt(), "the page starts its field there");
         assertTrue(version.get("finalDenoise").asBoolean());
         var fewer = Http.json(http().get("/v1/samplers/cost?model=cost-v2&sampler=probability-flow&stepsPerLevel=1"
