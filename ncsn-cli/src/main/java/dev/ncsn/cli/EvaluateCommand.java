@@ -153,10 +153,11 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "×" + shape.width() + " images; the classifier takes " + takes.channels() + "×" + takes.height()
                     + "×" + takes.width());
         }
-        SamplingDefaults defaults = ScoreNetworks.samplingDefaults(manifest.architecture(), manifest.schedule());
-        boolean denoise = finalDenoise != null ? finalDenoise : defaults.finalDenoise();
-        int steps = stepsPerLevel != null ? stepsPerLevel : defaults.stepsPerLevel();
-        double epsilon = stepSize != null ? stepSize : defaults.stepSize();
+        SamplingDefaults chosen = ScoreNetworks.samplingDefaults(manifest.architecture(), manifest.schedule())
+                .overriddenBy(stepsPerLevel, stepSize, finalDenoise);
+        boolean denoise = chosen.finalDenoise();
+        int steps = chosen.stepsPerLevel();
+        double epsilon = chosen.stepSize();
         SampleDraw draw = new SampleDraw(count, batch, seed, samplerChoice.sampler(), steps, epsilon, denoise);
         line.put("checkpoint", source.checkpoint.toString());
         line.put("model", manifest.modelName());

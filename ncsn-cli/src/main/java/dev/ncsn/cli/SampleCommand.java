@@ -62,12 +62,12 @@ final class SampleCommand implements Callable<Integer> {
         var manifest = loaded.manifest();
         System.err.printf("sample: %s version %s, step %d%s%n", manifest.modelName(), manifest.versionId(),
                 manifest.trainingStep(), manifest.ema() ? " (EMA weights)" : "");
-        SamplingDefaults defaults = ScoreNetworks.samplingDefaults(manifest.architecture(), manifest.schedule());
-        boolean denoise = finalDenoise != null ? finalDenoise : defaults.finalDenoise();
-        int steps = stepsPerLevel != null ? stepsPerLevel : defaults.stepsPerLevel();
+        SamplingDefaults chosen = ScoreNetworks.samplingDefaults(manifest.architecture(), manifest.schedule())
+                .overriddenBy(stepsPerLevel, stepSize, finalDenoise);
+        int steps = chosen.stepsPerLevel();
+        boolean denoise = chosen.finalDenoise();
         SamplingSpec spec = SamplingSpec.images(count, seed).withSampler(samplerChoice.sampler())
-                .withStepsPerLevel(steps).withEpsilon(stepSize != null ? stepSize : defaults.stepSize())
-                .withLevels(levels)
+                .withStepsPerLevel(steps).withEpsilon(chosen.stepSize()).withLevels(levels)
                 .withFinalDenoise(denoise).withFrameEvery(1);
         int evaluations;
         try (NDManager manager = NDManager.newBaseManager();

@@ -116,16 +116,6 @@ public record SamplingParameters(
         return Samplers.create(samplerNameOrDefault(), samplerOptions);
     }
 
-    /** The request's T, or the serving model's. */
-    public int stepsPerLevelOr(SamplingDefaults defaults) {
-        return stepsPerLevel == null ? defaults.stepsPerLevel() : stepsPerLevel;
-    }
-
-    /** The request's frame interval, or one frame every T/10 steps. */
-    public int frameEveryOr(SamplingDefaults defaults) {
-        return frameEvery == null ? SamplingDefaults.frameEveryFor(stepsPerLevelOr(defaults)) : frameEvery;
-    }
-
     /** What T allows: frames per level, and the work count × T. */
     private List<String> stepProblems(int steps) {
         List<String> problems = new ArrayList<>();
@@ -145,11 +135,6 @@ public record SamplingParameters(
         return denoisedPreview != null && denoisedPreview;
     }
 
-    /** The request's final-step choice, or the serving model's default when it makes none. */
-    public boolean finalDenoiseOr(SamplingDefaults defaults) {
-        return finalDenoise != null ? finalDenoise : defaults.finalDenoise();
-    }
-
     /**
      * The sampler's spec for an image model; a missing seed is drawn from the job id, so a rerun of the same
      * job (after a worker died) produces the same samples, and missing T, ε and finalDenoise are the serving
@@ -157,13 +142,14 @@ public record SamplingParameters(
      */
     public SamplingSpec toSpec(String jobId, SamplingDefaults defaults) {
         long s = seed != null ? seed : jobId.hashCode() * 0x9E3779B97F4A7C15L;
-        int steps = stepsPerLevelOr(defaults);
+        SamplingDefaults chosen = defaults.overriddenBy(stepsPerLevel, stepSize, finalDenoise);
+        int steps = chosen.stepsPerLevel();
         List<String> problems = stepProblems(steps);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
-        return new SamplingSpec(count, s, samplerOrDefault(), steps,
-                stepSize == null ? defaults.stepSize() : stepSize, levels == null ? 0 : levels,
-                finalDenoiseOr(defaults), frameEveryOr(defaults), 0.0, 1.0);
+        return new SamplingSpec(count, s, samplerOrDefault(), steps, chosen.stepSize(), levels == null ? 0 : levels,
+                chosen.finalDenoise(), frameEvery != null ? frameEvery : SamplingDefaults.frameEveryFor(steps),
+                0.0, 1.0);
     }
 }

@@ -75,8 +75,7 @@ public final class ScoreNetworks {
     public static SamplingDefaults samplingDefaults(Architecture architecture, NoiseSchedule schedule) {
         NetworkFamily f = family(architecture);
         if (!f.designsSchedule() || schedule.levels() < 2) {
-            return new SamplingDefaults(SamplingDefaults.PAPER.stepsPerLevel(), SamplingDefaults.PAPER.stepSize(),
-                    f.finalDenoiseByDefault());
+            return SamplingDefaults.PAPER.overriddenBy(null, null, f.finalDenoiseByDefault());
         }
         int t = ScheduleDesigner.REFERENCE_STEPS_PER_LEVEL;
         return new SamplingDefaults(t, ScheduleDesigner.stepSizeFor(schedule, t), f.finalDenoiseByDefault());

@@ -19,11 +19,19 @@ public record SamplingDefaults(int stepsPerLevel, double stepSize, boolean final
 
     public SamplingDefaults {
         if (stepsPerLevel < 1) {
-            throw new IllegalArgumentException("the default T must be at least 1, got " + stepsPerLevel);
+            // the same words as SamplingSpec's: a caller's bad choice fails here first (overriddenBy)
+            throw new IllegalArgumentException("stepsPerLevel must be at least 1, got " + stepsPerLevel);
         }
         if (!(stepSize > 0) || Double.isInfinite(stepSize)) {
-            throw new IllegalArgumentException("the default step size must be positive and finite, got " + stepSize);
+            throw new IllegalArgumentException("step size ε must be positive and finite, got " + stepSize);
         }
+    }
+
+    /** These defaults with what a caller chose in their place (null: not chosen, the default stands). */
+    public SamplingDefaults overriddenBy(Integer chosenStepsPerLevel, Double chosenStepSize, Boolean chosenFinalDenoise) {
+        return new SamplingDefaults(chosenStepsPerLevel != null ? chosenStepsPerLevel : stepsPerLevel,
+                chosenStepSize != null ? chosenStepSize : stepSize,
+                chosenFinalDenoise != null ? chosenFinalDenoise : finalDenoise);
     }
 
     /** Default: one frame every 10 steps, so a browser sees the picture move without a flood of frames. */
