@@ -161,14 +161,23 @@ final class TrainCommand implements Callable<Integer> {
                     save(run, pending, lossCsv, true);
                 }
             }
+            if (!stop.get() && run.step() >= steps && !Files.exists(published(run))) {
+                // A finished run resumed where only state/ travelled (checkpoints/ is not committed): publish
+                // its final EMA checkpoint so `--checkpoint DIR` finds it.
+                save(run, pending, lossCsv, true);
+            }
             if (stop.get() && run.step() % checkpointEvery != 0) {
                 // The JVM is shutting down: DJL refuses new native resources now, so no sample grid this time.
                 save(run, pending, lossCsv, false);
                 System.err.printf("%ntrain: stopped at step %d; rerun the same command to resume%n", run.step());
             }
-            System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
-                    .put("step", run.step()).put("loss", smoothed)
-                    .put("checkpoint", CheckpointDirectory.resolve(out).toString())
+            var line = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("step", run.step());
+            if (Double.isNaN(smoothed)) {
+                line.putNull("loss"); // no step ran in this invocation
+            } else {
+                line.put("loss", smoothed);
+            }
+            System.out.println(line.put("checkpoint", CheckpointDirectory.resolve(out).toString())
                     .put("seconds", (System.nanoTime() - started) / 1e9));
         } finally {
             finished.countDown();
@@ -186,8 +195,8 @@ final class TrainCommand implements Callable<Integer> {
         Files.writeString(lossCsv, pending, StandardOpenOption.APPEND);
         pending.setLength(0);
         run.saveState(CheckpointDirectory.state(out), 2);
-        String name = String.format("step-%09d", run.step());
-        Path dir = CheckpointDirectory.checkpoints(out).resolve(name);
+        Path dir = published(run);
+        String name = dir.getFileName().toString();
         if (!Files.exists(dir)) {
             run.writeEmaCheckpoint(dir, name);
             if (preview && previewSteps > 0) {
@@ -196,5 +205,9 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         CheckpointDirectory.markLatest(out, name);
+    }
+
+    private Path published(TrainingRun run) {
+        return CheckpointDirectory.checkpoints(out).resolve(String.format("step-%09d", run.step()));
     }
 }
