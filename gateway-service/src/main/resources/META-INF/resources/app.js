@@ -166,6 +166,8 @@ async function updateCost() {
     const cost = await api('/v1/samplers/cost?' + q);
     $('cost').textContent = cost.networkEvaluations + ' network evaluations per image (' + cost.levels
       + ' noise levels)';
+    // a designed model's ε follows T (Technique 4): show the one this T gets
+    if (eps === '' && cost.stepSize) $('stepSize').placeholder = Number(cost.stepSize).toPrecision(3);
   } catch (e) {
     $('cost').textContent = e.message;
   }

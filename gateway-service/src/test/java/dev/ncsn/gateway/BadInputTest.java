@@ -123,6 +123,8 @@ class BadInputTest {
         assertEquals(7, v2.get("levels").asInt());
         assertTrue(v2.get("finalDenoise").asBoolean(), "NCSNv2's default when the request does not say");
         assertEquals(7 * 4 + 1, v2.get("networkEvaluations").asInt());
+        assertEquals(dev.ncsn.model.schedule.ScheduleDesigner.stepSizeFor(new dev.ncsn.model.NoiseSchedule(5.0, 0.01, 7),
+                4), v2.get("stepSize").asDouble(), 1e-12, "Technique 4's ε for the chosen T, which the page shows");
         // T and ε left open: the model's design (T = 5, Technique 4's ε for its levels), as its jobs would run
         var unsaid = Http.json(http().get("/v1/samplers/cost?model=cost-v2"));
         assertEquals(5, unsaid.get("stepsPerLevel").asInt());

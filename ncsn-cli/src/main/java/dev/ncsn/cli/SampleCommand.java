@@ -48,7 +48,7 @@ final class SampleCommand implements Callable<Integer> {
     int levels;
 
     @Option(names = "--step-size", description = "ε of Algorithm 1. Default: the checkpoint's (NCSN: 4e-5, the "
-            + "reference code's step_lr 2e-5 × 2; NCSNv2: Technique 4's ε for T = 5 on its levels)")
+            + "reference code's step_lr 2e-5 × 2; NCSNv2: Technique 4's ε for the chosen T on its levels)")
     Double stepSize;
 
     @Option(names = "--final-denoise", negatable = true, description = "NCSNv2's final denoising step. Default: on for "

@@ -77,8 +77,7 @@ public final class ScoreNetworks {
         if (!f.designsSchedule() || schedule.levels() < 2) {
             return SamplingDefaults.PAPER.overriddenBy(null, null, f.finalDenoiseByDefault());
         }
-        int t = ScheduleDesigner.REFERENCE_STEPS_PER_LEVEL;
-        return new SamplingDefaults(t, ScheduleDesigner.stepSizeFor(schedule, t), f.finalDenoiseByDefault());
+        return SamplingDefaults.designed(schedule, ScheduleDesigner.REFERENCE_STEPS_PER_LEVEL, f.finalDenoiseByDefault());
     }
 
     /**

@@ -85,6 +85,16 @@ class ContractsTest {
         assertEquals(defaults.stepSize(), unsaid.epsilon());
         assertEquals(1, unsaid.frameEvery(), "a frame every T/10 steps, at least every step");
         assertTrue(unsaid.finalDenoise());
+        // Technique 4 picks ε for T: a chosen T without a chosen ε gets that T's ε, not T = 5's
+        for (int t : new int[]{1, 2, 10}) {
+            var onlyT = new SamplingParameters(4, null, null, null, t, null, null, null, null, null).toSpec("j", defaults);
+            assertEquals(t, onlyT.stepsPerLevel());
+            assertEquals(2 * dev.ncsn.model.schedule.ScheduleDesigner.epsilonFor(gamma, t, 0.01), onlyT.epsilon(),
+                    1e-15, "ε for T = " + t);
+            assertTrue(onlyT.finalDenoise());
+        }
+        assertEquals(dev.ncsn.model.sampling.SamplingSpec.REFERENCE_EPSILON, new SamplingParameters(4, null, null, null, 10, null, null, null,
+                null, null).toSpec("j", SamplingDefaults.PAPER).epsilon(), "NCSN's ε is fixed whatever T");
         var said = new SamplingParameters(4, null, null, null, 20, 1e-5, null, null, null, false).toSpec("j", defaults);
         assertEquals(20, said.stepsPerLevel());
         assertEquals(1e-5, said.epsilon());
