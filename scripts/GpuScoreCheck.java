@@ -11,7 +11,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.ncsn.model.checkpoint.Checkpoint;
 import dev.ncsn.model.checkpoint.LoadedCheckpoint;
-import dev.ncsn.model.net.NcsnScoreNetwork;
+import dev.ncsn.model.ScoreModel;
+import dev.ncsn.model.TrainableScoreModel;
 
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -56,14 +57,12 @@ public class GpuScoreCheck {
         double cpuRate;
         double gpuRate;
         try (NDManager cm = NDManager.newBaseManager(Device.cpu());
-             NcsnScoreNetwork cnet = NcsnScoreNetwork.create(arch, manifest.schedule(), cm, 0)) {
-            loaded.loadInto(cnet, arch);
+             TrainableScoreModel cnet = loaded.newNetwork(cm)) { // the manifest's family (NCSN or NCSNv2)
             cpu = score(cnet, cm, x, levels, arch);
             cpuRate = rate(cnet, cm, x, levels, arch);
         }
         try (NDManager gm = NDManager.newBaseManager(other);
-             NcsnScoreNetwork gnet = NcsnScoreNetwork.create(arch, manifest.schedule(), gm, 0)) {
-            loaded.loadInto(gnet, arch);
+             TrainableScoreModel gnet = loaded.newNetwork(gm)) {
             gpu = score(gnet, gm, x, levels, arch);
             gpuRate = rate(gnet, gm, x, levels, arch);
         }
@@ -87,7 +86,7 @@ public class GpuScoreCheck {
         System.exit(ok ? 0 : 1);
     }
 
-    static float[] score(NcsnScoreNetwork net, NDManager m, float[] x, long[] levels,
+    static float[] score(ScoreModel net, NDManager m, float[] x, long[] levels,
                          dev.ncsn.model.net.Architecture arch) {
         try (NDManager pass = m.newSubManager()) {
             NDArray xs = pass.create(x, new Shape(levels.length, arch.channels(), arch.imageSize(), arch.imageSize()));
@@ -96,7 +95,7 @@ public class GpuScoreCheck {
         }
     }
 
-    static double rate(NcsnScoreNetwork net, NDManager m, float[] x, long[] levels, dev.ncsn.model.net.Architecture arch) {
+    static double rate(ScoreModel net, NDManager m, float[] x, long[] levels, dev.ncsn.model.net.Architecture arch) {
         score(net, m, x, levels, arch); // warm-up (cuDNN picks its kernels on the first pass)
         long t0 = System.nanoTime();
         for (int i = 0; i < PASSES; i++) {

@@ -33,7 +33,7 @@ class ScoreNetworksTest {
 
     @Test
     void theShippedModelWrittenBeforeFamiliesExistedIsAnNcsnNetworkAndLoads() {
-        Path shipped = Path.of("..", "models", "fashion-mnist");
+        Path shipped = Path.of("..", "models", "fashion-mnist-ncsn");
         String json = readString(shipped.resolve(Checkpoint.MANIFEST_FILE));
         assertFalse(json.contains("\"family\""), "the shipped manifest predates families");
         LoadedCheckpoint checkpoint = Checkpoint.read(shipped);
