@@ -16,9 +16,7 @@ rows=(
   "predictor-corrector|1|correctorSteps=0"
   "consistent-annealed|1|"
   "annealed-langevin|1|"
-  "predictor-corrector|1|correctorSteps=1"
-  "probability-flow|1|heun=true"
-  "annealed-langevin|2|"
+  "ancestral|2|"
 )
 for row in "${rows[@]}"; do
   [[ -n "$only" && "$row" != "$only" ]] && continue
