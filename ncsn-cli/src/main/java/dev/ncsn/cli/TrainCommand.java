@@ -163,8 +163,8 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (!stop.get() && run.step() >= steps && !Files.exists(published(run))) {
                 // A finished run resumed where only state/ travelled (checkpoints/ is not committed): publish
-                // its final EMA checkpoint so `--checkpoint DIR` finds it.
-                save(run, pending, lossCsv, true);
+                // its final EMA checkpoint so `--checkpoint DIR` finds it (the state is already saved).
+                publish(run, true);
             }
             if (stop.get() && run.step() % checkpointEvery != 0) {
                 // The JVM is shutting down: DJL refuses new native resources now, so no sample grid this time.
@@ -195,6 +195,11 @@ final class TrainCommand implements Callable<Integer> {
         Files.writeString(lossCsv, pending, StandardOpenOption.APPEND);
         pending.setLength(0);
         run.saveState(CheckpointDirectory.state(out), 2);
+        publish(run, preview);
+    }
+
+    /** The EMA checkpoint of the run's step with its sample grid, unless already there, then LATEST. */
+    private void publish(TrainingRun run, boolean preview) throws IOException {
         Path dir = published(run);
         String name = dir.getFileName().toString();
         if (!Files.exists(dir)) {

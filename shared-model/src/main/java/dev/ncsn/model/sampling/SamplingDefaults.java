@@ -32,6 +32,10 @@ public record SamplingDefaults(int stepsPerLevel, double stepSize, boolean final
      * step.
      */
     public static SamplingDefaults designed(NoiseSchedule schedule, int stepsPerLevel, boolean finalDenoise) {
+        if (stepsPerLevel < 1) {
+            // before Technique 4 is asked for ε at T < 1; the constructor's words
+            throw new IllegalArgumentException("stepsPerLevel must be at least 1, got " + stepsPerLevel);
+        }
         return new SamplingDefaults(stepsPerLevel, ScheduleDesigner.stepSizeFor(schedule, stepsPerLevel),
                 finalDenoise, schedule);
     }
@@ -48,20 +52,16 @@ public record SamplingDefaults(int stepsPerLevel, double stepSize, boolean final
 
     /**
      * These defaults with what a caller chose in their place (null: not chosen, the default stands). A designed
-     * ε follows a chosen T (Technique 4 picks ε for T; fewer steps get a larger one)
-     * unless the caller chose ε too.
+     * ε follows a chosen T (Technique 4 picks ε for T; fewer steps get a larger one) unless the caller chose ε
+     * too; a chosen ε is fixed from then on.
      */
     public SamplingDefaults overriddenBy(Integer chosenStepsPerLevel, Double chosenStepSize, Boolean chosenFinalDenoise) {
         boolean denoise = chosenFinalDenoise != null ? chosenFinalDenoise : finalDenoise;
         int steps = chosenStepsPerLevel != null ? chosenStepsPerLevel : stepsPerLevel;
-        if (chosenStepSize == null && designedFor != null && steps != stepsPerLevel) {
-            if (steps < 1) {
-                throw new IllegalArgumentException("stepsPerLevel must be at least 1, got " + steps);
-            }
+        if (chosenStepSize == null && designedFor != null) {
             return designed(designedFor, steps, denoise);
         }
-        return new SamplingDefaults(steps, chosenStepSize != null ? chosenStepSize : stepSize, denoise,
-                chosenStepSize != null ? null : designedFor);
+        return new SamplingDefaults(steps, chosenStepSize != null ? chosenStepSize : stepSize, denoise);
     }
 
     /** Default: one frame every 10 steps, so a browser sees the picture move without a flood of frames. */
