@@ -13,8 +13,10 @@ import java.util.Locale;
  *                        fraction (0.05: 5 %)
  * @param calibrationTime auto: the most time the measuring passes of one network shape may take
  * @param largest         auto: the largest batch tried
+ * @param lanes           sampling threads, each sharing passes between its own jobs (the budget is per lane), or
+ *                        {@link #AUTO} (0): on the CPU one per core, each with one PyTorch thread; on a GPU one
  */
-public record BatchSettings(int budget, double threshold, Duration calibrationTime, int largest) {
+public record BatchSettings(int budget, double threshold, Duration calibrationTime, int largest, int lanes) {
 
     /** The budget value that asks for a measurement. */
     public static final int AUTO = 0;
@@ -41,6 +43,14 @@ public record BatchSettings(int budget, double threshold, Duration calibrationTi
         if (largest < 1) {
             throw new IllegalArgumentException("the largest batch must be positive, got " + largest);
         }
+        if (lanes < 0) {
+            throw new IllegalArgumentException("the sampling lanes must be auto or a positive number, got " + lanes);
+        }
+    }
+
+    /** Measured budget and lanes as given. */
+    public BatchSettings(int budget, double threshold, Duration calibrationTime, int largest) {
+        this(budget, threshold, calibrationTime, largest, AUTO);
     }
 
     /** Measured, with the defaults. */
@@ -58,6 +68,15 @@ public record BatchSettings(int budget, double threshold, Duration calibrationTi
 
     /** {@code auto} or a positive number of images, as configured. */
     public static int parseBudget(String value) {
+        return parseAutoOrPositive(value, "ncsn.sampler.batch.budget", "a positive number of images");
+    }
+
+    /** {@code auto} or a positive number of lanes, as configured. */
+    public static int parseLanes(String value) {
+        return parseAutoOrPositive(value, "ncsn.sampler.batch.lanes", "a positive number of threads");
+    }
+
+    private static int parseAutoOrPositive(String value, String key, String what) {
         String v = value == null ? "auto" : value.trim().toLowerCase(Locale.ROOT);
         if (v.equals("auto")) {
             return AUTO;
@@ -70,8 +89,7 @@ public record BatchSettings(int budget, double threshold, Duration calibrationTi
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("ncsn.sampler.batch.budget must be auto or a positive number of images, not '"
-                + value + "'");
+        throw new IllegalArgumentException(key + " must be auto or " + what + ", not '" + value + "'");
     }
 
     public boolean isAuto() {
@@ -79,16 +97,20 @@ public record BatchSettings(int budget, double threshold, Duration calibrationTi
     }
 
     public BatchSettings withCalibrationTime(Duration time) {
-        return new BatchSettings(budget, threshold, time, largest);
+        return new BatchSettings(budget, threshold, time, largest, lanes);
     }
 
     public BatchSettings withLargest(int batch) {
-        return new BatchSettings(budget, threshold, calibrationTime, batch);
+        return new BatchSettings(budget, threshold, calibrationTime, batch, lanes);
+    }
+
+    public BatchSettings withLanes(int count) {
+        return new BatchSettings(budget, threshold, calibrationTime, largest, count);
     }
 
     @Override
     public String toString() {
-        return isAuto() ? "auto (threshold " + threshold + ", up to " + largest + " images, " + calibrationTime + ")"
-                : budget + " images";
+        return (isAuto() ? "auto (threshold " + threshold + ", up to " + largest + " images, " + calibrationTime + ")"
+                : budget + " images") + ", lanes " + (lanes == AUTO ? "auto" : String.valueOf(lanes));
     }
 }

@@ -91,8 +91,17 @@ public interface SamplerConfig {
         @WithDefault("" + BatchSettings.DEFAULT_LARGEST)
         int largest();
 
+        /**
+         * Sampling threads, each sharing forward passes between its own jobs (the budget is per lane): {@code auto}
+         * is one per core on the CPU, each with one PyTorch thread (unless {@code ai.djl.pytorch.num_threads} is
+         * set: then cores / that), and one on a GPU.
+         */
+        @WithDefault("auto")
+        String lanes();
+
         default BatchSettings toSettings() {
-            return new BatchSettings(BatchSettings.parseBudget(budget()), threshold(), calibrationTime(), largest());
+            return new BatchSettings(BatchSettings.parseBudget(budget()), threshold(), calibrationTime(), largest(),
+                    BatchSettings.parseLanes(lanes()));
         }
     }
 

@@ -6,7 +6,10 @@ import dev.ncsn.sampler.kafka.DeadLetterSink;
 import dev.ncsn.sampler.kafka.RequestConsumer;
 import dev.ncsn.sampler.metrics.SamplerMetrics;
 
+import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.ncsn.model.store.ModelStore;
+import dev.ncsn.sampler.config.BatchSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import org.jboss.logging.Logger;
@@ -63,14 +66,37 @@ public final class SamplerNode implements AutoCloseable {
         this.models = new ServedModels(settings.models());
         this.cancels = new RecentCancels(settings.recentCancels());
         this.metrics = new SamplerMetrics(registry);
-        this.loader = new ModelLoader(store, ModelLoader.device(settings.device()), new BatchBudgets(settings.batch()));
+        Device device = ModelLoader.device(settings.device());
+        int lanes = lanes(settings.batch(), device);
+        this.loader = new ModelLoader(store, device, new BatchBudgets(settings.batch()));
         this.reloader = new ModelReloader(models, store, loader, metrics, settings.reconcileInterval(),
                 "ncsn-model-reloader-" + settings.instanceId());
         this.snapshots = new SnapshotWriter(snapshotStore, metrics, "ncsn-snapshots-" + settings.instanceId());
-        this.worker = new SamplingWorker(settings, events, cancels, metrics, snapshots, models::sampleBudget);
+        this.worker = new SamplingWorker(settings, events, cancels, metrics, snapshots, models::sampleBudget, lanes);
         this.consumer = new RequestConsumer(settings, models, worker, events, deadLetters, cancels, metrics,
                 models::allLoaded, snapshots, loader, traces);
         this.control = new ControlMessages(cancels, worker, reloader, deadLetters);
+    }
+
+    /**
+     * The worker's sampling threads: as configured; with {@code auto}, one per core on the CPU, each running one
+     * PyTorch thread (PyTorch's own threads gain little on these small passes; the sampler README measures both), so
+     * PyTorch is set to one thread unless {@code ai.djl.pytorch.num_threads} was given, and then cores / that many
+     * lanes; on a GPU one (the device runs one pass at a time anyway).
+     */
+    static int lanes(BatchSettings batch, Device device) {
+        if (batch.lanes() != BatchSettings.AUTO) {
+            return batch.lanes();
+        }
+        if (!Device.Type.CPU.equals(device.getDeviceType())) {
+            return 1;
+        }
+        ai.djl.engine.Engine.getInstance(); // loads the PyTorch natives JniUtils calls into
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null && JniUtils.getNumThreads() != 1) {
+            // Threads that run PyTorch ops from now on (the reloader's, the sampling thread, the lanes) take this.
+            JniUtils.setNumThreads(1);
+        }
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, JniUtils.getNumThreads()));
     }
 
     public synchronized void start() {
@@ -78,9 +104,9 @@ public final class SamplerNode implements AutoCloseable {
             return;
         }
         started = true;
-        LOG.infof("sampler %s: models %s on %s, group %s, up to %d jobs in flight, per-pass budget %s",
+        LOG.infof("sampler %s: models %s on %s, group %s, up to %d jobs in flight, per-pass budget %s, %d sampling lanes",
                 settings.instanceId(), settings.models(), loader.device(), settings.groupId(),
-                settings.maxInFlightJobs(), settings.batch());
+                settings.maxInFlightJobs(), settings.batch(), worker.lanes());
         worker.start();
         reloader.start();
         consumer.start();

@@ -220,4 +220,24 @@ class BatchCalibrationTest {
         assertTrue(BatchSettings.auto().isAuto());
         assertEquals(16, BatchSettings.fixed(16).budget());
     }
+
+    @Test
+    void theLanesSettingIsAutoOrAPositiveNumberAndAutoIsOnePerCoreOnTheCpuAndOneOnAGpu() {
+        assertEquals(BatchSettings.AUTO, BatchSettings.parseLanes("auto"));
+        assertEquals(3, BatchSettings.parseLanes(" 3 "));
+        for (String bad : List.of("0", "-1", "two", "")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> BatchSettings.parseLanes(bad), bad);
+            assertTrue(e.getMessage().contains("ncsn.sampler.batch.lanes"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> BatchSettings.auto().withLanes(-1));
+        assertEquals(3, SamplerNode.lanes(BatchSettings.auto().withLanes(3), ai.djl.Device.cpu()));
+        assertEquals(1, SamplerNode.lanes(BatchSettings.auto(), ai.djl.Device.gpu()), "a GPU runs one pass at a time");
+        // The tests give PyTorch its thread count, so auto keeps it: cores / threads, at least one.
+        ai.djl.engine.Engine.getInstance();
+        int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / threads),
+                SamplerNode.lanes(BatchSettings.auto(), ai.djl.Device.cpu()));
+        assertEquals(threads, ai.djl.pytorch.jni.JniUtils.getNumThreads(), "a configured thread count is kept");
+    }
 }

@@ -58,8 +58,9 @@ class ConcurrencyBenchmark {
         int rounds = Integer.getInteger("ncsn.bench.rounds", 1);
         String sampler = System.getProperty("ncsn.bench.sampler", "annealed-langevin");
         String budget = System.getProperty("ncsn.bench.budget", "auto");
-        BatchSettings batch = BatchSettings.parseBudget(budget) == BatchSettings.AUTO ? BatchSettings.auto()
-                : BatchSettings.fixed(BatchSettings.parseBudget(budget));
+        BatchSettings batch = (BatchSettings.parseBudget(budget) == BatchSettings.AUTO ? BatchSettings.auto()
+                : BatchSettings.fixed(BatchSettings.parseBudget(budget)))
+                .withLanes(BatchSettings.parseLanes(System.getProperty("ncsn.bench.lanes", "auto")));
         try (SamplerFixture fixture = new SamplerFixture(infra, 12);
              KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers(),
@@ -70,7 +71,8 @@ class ConcurrencyBenchmark {
             SamplerFixture.TestNode worker = fixture.node("bench", s -> s.withBatch(batch));
             SamplerFixture.awaitReady(worker.node(), TIMEOUT);
             ServedModel served = worker.node().models().slot(fixture.model).orElseThrow().peek().orElseThrow();
-            System.out.printf("BENCH budget: %d images per pass (%s)%s%n", served.passBudget(), batch,
+            System.out.printf("BENCH budget: %d images per pass (%s), %d sampling lanes%s%n", served.passBudget(),
+                    batch, worker.node().worker().lanes(),
                     worker.node().loader().budgets().results().stream()
                             .map(r -> "; measured " + r.curve() + ", stopped at " + r.why()).findFirst().orElse(""));
             SamplingParameters one = new SamplingParameters(1, 1L, sampler, null, steps, null, null, frameEvery, null,
@@ -84,18 +86,73 @@ class ConcurrencyBenchmark {
                 Run together = runs.run("together" + round, jobs, one);
                 System.out.println("BENCH " + alone.describe("one job alone"));
                 System.out.println("BENCH " + together.describe(jobs + " jobs at once"));
-                // The CPU-time gain is what the device gains from batching whatever else ran meanwhile (with one
-                // PyTorch thread the passes run on the sampling thread); the wall-clock gain is what a user sees.
-                System.out.printf("BENCH %s, %d steps per level, frame every %s, compact network, %d core(s): gain "
-                                + "%.2fx at %d concurrent one-image jobs (%d × %.2f s alone / %.2f s together; by the "
-                                + "sampling thread's CPU time %.2fx); outside the network %.1f %% alone, %.1f %% "
-                                + "together%n",
+                // By CPU time: what batching gains each core whatever else ran meanwhile (with one PyTorch thread the
+                // passes run on the lanes' threads), and that times the lanes busy at once (what the gain would be
+                // had the lanes the cores to themselves); the wall-clock gain is what a user sees.
+                int lanes = Math.min(worker.node().worker().lanes(), jobs);
+                double perCore = jobs * alone.samplingCpu / together.samplingCpu;
+                System.out.printf("BENCH %s, %d steps per level, frame every %s, compact network, %d core(s), %d "
+                                + "lane(s): gain %.2fx at %d concurrent one-image jobs (%d × %.2f s alone / %.2f s "
+                                + "together; by the sampling threads' CPU time %.2fx a core, %.2fx on %d lane(s) with "
+                                + "the cores to themselves); outside the network %.1f %% alone, %.1f %% together%n",
                         sampler, steps, frameEvery == null ? "default" : frameEvery,
-                        Runtime.getRuntime().availableProcessors(), jobs * alone.wall / together.wall, jobs, jobs,
-                        alone.wall, together.wall, jobs * alone.samplingCpu / together.samplingCpu,
+                        Runtime.getRuntime().availableProcessors(), worker.node().worker().lanes(),
+                        jobs * alone.wall / together.wall, jobs, jobs, alone.wall, together.wall, perCore,
+                        perCore * lanes, lanes,
                         100 * alone.outside() / alone.wall, 100 * together.outside() / together.wall);
             }
         }
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    private static Map<Long, Long> threadCpu() {
+        Map<Long, Long> cpu = new HashMap<>();
+        for (long id : THREADS.getAllThreadIds()) {
+            cpu.put(id, THREADS.getThreadCpuTime(id));
+        }
+        return cpu;
+    }
+
+    private static long processCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static long threadCpuSum() {
+        long sum = 0;
+        for (long id : THREADS.getAllThreadIds()) {
+            sum += Math.max(0, THREADS.getThreadCpuTime(id));
+        }
+        return sum;
+    }
+
+    private static long gcMillis() {
+        return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime).sum();
+    }
+
+    private static long jitMillis() {
+        return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+    }
+
+    /** CPU time since {@code before}, summed by thread name without its numbers, largest first. */
+    private static String cpuByThread(Map<Long, Long> before) {
+        Map<String, Double> byName = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long now = THREADS.getThreadCpuTime(info.getThreadId());
+            double s = (now - before.getOrDefault(info.getThreadId(), 0L)) / 1e9;
+            byName.merge(info.getThreadName().replaceAll("\\d+", "#"), s, Double::sum);
+        }
+        StringBuilder b = new StringBuilder();
+        byName.entrySet().stream().filter(e -> e.getValue() >= 0.05)
+                .sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
+                .forEach(e -> b.append(String.format("%s %.2f; ", e.getKey(), e.getValue())));
+        return b.toString();
     }
 
     /** One run's figures, in seconds. */
@@ -106,9 +163,9 @@ class ConcurrencyBenchmark {
         }
 
         String describe(String what) {
-            return String.format("%s: %.2f s, network %.2f s in %d passes (%.1f images a pass), outside %.3f s "
+            return String.format("%s: %.2f s, network %.2f s a lane in %d passes (%.1f images a pass), outside %.3f s "
                             + "(%.1f %%): in %.3f s, worker %.3f s (of which waiting for events %.3f s), out %.3f s; "
-                            + "%d events made and sent in %.3f s beside the sampling thread; the sampling thread's CPU "
+                            + "%d events made and sent in %.3f s beside the sampling threads; the sampling threads' CPU "
                             + "time %.2f s", what, wall, network, passes, images / passes, outside(),
                     100 * outside() / wall, in, worker, awaited, out, eventCount, events, samplingCpu);
         }
@@ -126,6 +183,11 @@ class ConcurrencyBenchmark {
             long eventCount0 = node.metrics().eventsSent();
             double awaited0 = node.metrics().eventsAwaitedSeconds();
             long cpu0 = node.worker().samplingCpuNanos();
+            Map<Long, Long> threadCpu0 = threadCpu();
+            long process0 = processCpu();
+            long threadSum0 = threadCpuSum();
+            long gc0 = gcMillis();
+            long jit0 = jitMillis();
             int seen = fixture.frames.records().size();
             Instant sent = Instant.now();
             long t0 = System.nanoTime();
@@ -168,10 +230,23 @@ class ConcurrencyBenchmark {
                 Thread.sleep(2);
             }
             assertEquals(n, started.size(), "every job started");
+            System.out.println("BENCH " + prefix + ": CPU seconds by thread: " + cpuByThread(threadCpu0)
+                    + String.format("process %.2f, threads %.2f, GC %.2f s, JIT %.2f s", (processCpu() - process0) / 1e9,
+                    (threadCpuSum() - threadSum0) / 1e9, (gcMillis() - gc0) / 1e3, (jitMillis() - jit0) / 1e3));
             double wall = (lastSeen - t0) / 1e9;
-            double network = (served.sampler().networkNanos() - net0) / 1e9;
+            // Lanes pass at the same time: the network's time is per lane that had jobs (the jobs spread evenly).
+            int busyLanes = Math.min(node.worker().lanes(), n);
+            double network = (served.sampler().networkNanos() - net0) / 1e9 / busyLanes;
             Instant firstStarted = started.values().stream().min(Instant::compareTo).orElseThrow();
             Instant lastDone = done.values().stream().max(Instant::compareTo).orElseThrow();
+            if (n > 1) {
+                // When each job ran, from the first start: shows lanes that ran unevenly or idled.
+                StringBuilder spans = new StringBuilder();
+                started.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(e -> spans.append(
+                        String.format("%.2f-%.2f ", Duration.between(firstStarted, e.getValue()).toNanos() / 1e9,
+                                Duration.between(firstStarted, done.get(e.getKey())).toNanos() / 1e9)));
+                System.out.println("BENCH " + prefix + ": jobs ran (s) " + spans);
+            }
             double in = Duration.between(sent, firstStarted).toNanos() / 1e9;
             double sampling = Duration.between(firstStarted, lastDone).toNanos() / 1e9;
             double out = wall - in - sampling;

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -196,6 +197,62 @@ class SamplingWorkerTest {
     }
 
     @Test
+    void lanesRunTheirJobsAtTheSameTimeWithTheSameSamplesAsOneLane() {
+        ServedModel v1 = load("v1", 1);
+        LiveModel slot = new LiveModel("m");
+        slot.install(v1);
+        int parameters = v1.network().parameters().size();
+        // One lane, one job at a time: each job's pass holds its two images only.
+        SamplingWorker one = new SamplingWorker(settings(), sink(), new RecentCancels(10),
+                new SamplerMetrics(new SimpleMeterRegistry()));
+        one.start();
+        try {
+            submit(one, slot, "a", 4);
+            awaitFinished("a");
+            submit(one, slot, "b", 4);
+            awaitFinished("b");
+        } finally {
+            one.close();
+        }
+        Map<String, String> alone = doneGrids();
+        events.clear();
+        finished.clear();
+        publishers.clear();
+
+        SamplingWorker two = new SamplingWorker(settings(), sink(), new RecentCancels(10),
+                new SamplerMetrics(new SimpleMeterRegistry()), null, () -> 2, 2);
+        assertEquals(2, two.lanes());
+        try {
+            // Not started yet, so both stay admitted: each 2-image job fills one lane's pass (budget 2).
+            submit(two, slot, "a", 4);
+            assertTrue(two.hasRoomFor(2), "the second lane is empty");
+            submit(two, slot, "b", 4);
+            assertFalse(two.hasRoomFor(1), "both lanes' passes are full");
+            two.start();
+            awaitFinished("a", "b");
+            HotReloadTest.awaitTrue(() -> two.inFlight() == 0, "nothing in flight");
+        } finally {
+            two.close();
+        }
+        assertEquals(Set.of("ncsn-events-unit-0", "ncsn-events-unit-1"), Set.copyOf(publishers.values()),
+                "one job on each lane: " + publishers);
+        assertEquals(alone, doneGrids(), "a job's samples do not depend on the lanes beside it");
+        assertEquals(parameters, v1.manager().getManagedArrays().size(), "no array outlives its job");
+        slot.close();
+    }
+
+    /** Each job's final grid (a PNG), by job id. */
+    private Map<String, String> doneGrids() {
+        Map<String, String> grids = new java.util.TreeMap<>();
+        for (JobEvent e : events) {
+            if (e instanceof JobEvent.Done done) {
+                grids.put(done.jobId(), done.image() + done.images());
+            }
+        }
+        return grids;
+    }
+
+    @Test
     void recentCancelsForgetTheOldestFirst() {
         RecentCancels cancels = new RecentCancels(2);
         cancels.add("a");
@@ -210,9 +267,13 @@ class SamplingWorkerTest {
                 List.of("m"));
     }
 
+    /** The thread that published each job's events (its lane's publisher). */
+    private final Map<String, String> publishers = new ConcurrentHashMap<>();
+
     private JobEventSink sink() {
         return e -> {
             events.add(e);
+            publishers.put(e.jobId(), Thread.currentThread().getName());
             return CompletableFuture.completedFuture(null);
         };
     }
