@@ -206,7 +206,8 @@ class SamplerServiceTest {
         assertTrue(budget.find(), "metrics have the per-pass budget");
         var measured = service.node().loader().budgets();
         assertTrue(measured.settings().isAuto() && measured.calibrations() == 1, "measured once, for the one shape");
-        assertEquals(measured.results().get(0).budget(), Integer.parseInt(budget.group(1)));
+        assertEquals(measured.results().get(0).budget() * service.node().lanes().count(),
+                Integer.parseInt(budget.group(1)), "measured on one lane, times the lanes a pass is split over");
         assertFalse(text.contains("version=\"v1\""), "only the live version is reported");
     }
 

@@ -13,7 +13,7 @@ import java.util.Locale;
  *                        fraction (0.05: 5 %)
  * @param calibrationTime auto: the most time the measuring passes of one network shape may take
  * @param largest         auto: the largest batch tried
- * @param lanes           sampling threads, each sharing passes between its own jobs (the budget is per lane), or
+ * @param lanes           threads each shared pass is split over ({@code dev.ncsn.model.sampling.PassLanes}), or
  *                        {@link #AUTO} (0): on the CPU one per core, each with one PyTorch thread; on a GPU one
  */
 public record BatchSettings(int budget, double threshold, Duration calibrationTime, int largest, int lanes) {
@@ -44,7 +44,7 @@ public record BatchSettings(int budget, double threshold, Duration calibrationTi
             throw new IllegalArgumentException("the largest batch must be positive, got " + largest);
         }
         if (lanes < 0) {
-            throw new IllegalArgumentException("the sampling lanes must be auto or a positive number, got " + lanes);
+            throw new IllegalArgumentException("the pass lanes must be auto or a positive number, got " + lanes);
         }
     }
 

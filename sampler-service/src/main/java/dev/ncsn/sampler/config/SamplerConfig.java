@@ -92,9 +92,9 @@ public interface SamplerConfig {
         int largest();
 
         /**
-         * Sampling threads, each sharing forward passes between its own jobs (the budget is per lane): {@code auto}
-         * is one per core on the CPU, each with one PyTorch thread (unless {@code ai.djl.pytorch.num_threads} is
-         * set: then cores / that), and one on a GPU.
+         * Threads each shared pass is split over (the measured budget is per lane): {@code auto} is one per core on
+         * the CPU, each with one PyTorch thread (unless {@code ai.djl.pytorch.num_threads} is set: then cores /
+         * that), and one on a GPU.
          */
         @WithDefault("auto")
         String lanes();

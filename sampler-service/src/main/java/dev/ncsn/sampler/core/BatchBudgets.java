@@ -15,6 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link BatchCalibration} on the loaded network, once per network shape. A hot reload to a version of the same
  * shape (a later training step) keeps the measured budget, since its passes cost the same; a version of another
  * shape (other sizes, family or image size) is measured again, on the reloader's thread before it is swapped in.
+ *
+ * <p>The measurement is of one lane (one thread's passes); a pass split over {@code lanes} lanes holds that many
+ * times the measured batch, each lane its measured share. A configured number is the whole pass's.
  */
 public final class BatchBudgets {
 
@@ -29,10 +32,26 @@ public final class BatchBudgets {
     }
 
     private final BatchSettings settings;
+    private final int lanes;
     private final Map<Shape, BatchCalibration.Result> measured = new ConcurrentHashMap<>();
 
+    /** One lane. */
     public BatchBudgets(BatchSettings settings) {
+        this(settings, 1);
+    }
+
+    /** @param lanes threads each pass is split over ({@link dev.ncsn.model.sampling.PassLanes}) */
+    public BatchBudgets(BatchSettings settings, int lanes) {
+        if (lanes < 1) {
+            throw new IllegalArgumentException("at least one lane, got " + lanes);
+        }
         this.settings = settings;
+        this.lanes = lanes;
+    }
+
+    /** Threads each pass is split over. */
+    public int lanes() {
+        return lanes;
     }
 
     public BatchSettings settings() {
@@ -67,9 +86,9 @@ public final class BatchBudgets {
         }
         BatchCalibration.Result known = measured.get(Shape.of(architecture, device.toString()));
         if (known != null) {
-            return known.budget();
+            return lanes * known.budget();
         }
-        int budget = measured.values().stream().mapToInt(BatchCalibration.Result::budget).max()
+        int budget = measured.values().stream().mapToInt(r -> lanes * r.budget()).max()
                 .orElse(settings.largest());
         LOG.infof("batch budget of %s: %d per pass, not measured (loaded for one job on the consumer's thread)",
                 what, budget);
@@ -89,8 +108,9 @@ public final class BatchBudgets {
         Shape shape = Shape.of(architecture, device.toString());
         BatchCalibration.Result known = measured.get(shape);
         if (known != null) {
-            LOG.infof("batch budget of %s: %d per pass, as measured before for its shape", what, known.budget());
-            return known.budget();
+            LOG.infof("batch budget of %s: %d per pass, as measured before for its shape", what,
+                    lanes * known.budget());
+            return lanes * known.budget();
         }
         BatchCalibration calibration = new BatchCalibration(settings.threshold(), settings.calibrationTime().toNanos(),
                 settings.largest(), REPEATS);
@@ -98,9 +118,10 @@ public final class BatchBudgets {
         NetworkPassCost passes = new NetworkPassCost(network, manager, NetworkPassCost.onCallingThread(device));
         BatchCalibration.Result result = calibration.calibrate(passes);
         measured.put(shape, result);
-        LOG.infof("batch budget of %s on %s: %d per pass, measured in %d ms by %s (stopped at %s; %s)", what,
-                device, result.budget(), (System.nanoTime() - start) / 1_000_000,
-                passes.cpuTime() ? "the pass's CPU time" : "wall time", result.why(), result.curve());
-        return result.budget();
+        LOG.infof("batch budget of %s on %s: %d per pass (%d per lane × %d lanes), measured in %d ms by %s (stopped "
+                        + "at %s; %s)", what, device, lanes * result.budget(), result.budget(), lanes,
+                (System.nanoTime() - start) / 1_000_000, passes.cpuTime() ? "the pass's CPU time" : "wall time",
+                result.why(), result.curve());
+        return lanes * result.budget();
     }
 }

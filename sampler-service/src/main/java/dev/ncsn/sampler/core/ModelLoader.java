@@ -10,6 +10,7 @@ import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.checkpoint.LoadedCheckpoint;
 import dev.ncsn.model.net.Architecture;
 import dev.ncsn.model.TrainableScoreModel;
+import dev.ncsn.model.sampling.PassLanes;
 import dev.ncsn.model.store.ModelStore;
 
 import java.util.Arrays;
@@ -28,12 +29,22 @@ public final class ModelLoader {
     private final ModelStore store;
     private final Device device;
     private final BatchBudgets budgets;
+    private final PassLanes lanes;
 
     /** @param budgets the per-pass sample budget of each version loaded: configured, or measured after warm-up */
     public ModelLoader(ModelStore store, Device device, BatchBudgets budgets) {
+        this(store, device, budgets, PassLanes.single());
+    }
+
+    /** @param lanes the threads every loaded version's passes are split over (the caller closes them) */
+    public ModelLoader(ModelStore store, Device device, BatchBudgets budgets, PassLanes lanes) {
+        if (budgets.lanes() != lanes.count()) {
+            throw new IllegalArgumentException("budgets for " + budgets.lanes() + " lanes, passes on " + lanes);
+        }
         this.store = store;
         this.device = device;
         this.budgets = budgets;
+        this.lanes = lanes;
     }
 
     /**
@@ -90,7 +101,7 @@ public final class ModelLoader {
             String what = model + "/" + version;
             int budget = measure ? budgets.budgetFor(network, manager, architecture, device, what)
                     : budgets.budgetWithoutMeasuring(architecture, device, what);
-            return new ServedModel(checkpoint.manifest(), manager, network, budget);
+            return new ServedModel(checkpoint.manifest(), manager, network, budget, lanes);
         } catch (RuntimeException e) {
             if (network != null) {
                 network.close();

@@ -8,6 +8,7 @@ import dev.ncsn.sampler.metrics.SamplerMetrics;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.ncsn.model.sampling.PassLanes;
 import dev.ncsn.model.store.ModelStore;
 import dev.ncsn.sampler.config.BatchSettings;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,6 +41,7 @@ public final class SamplerNode implements AutoCloseable {
     private final ControlMessages control;
     private final JobTraces traces;
     private final SnapshotWriter snapshots;
+    private final PassLanes lanes;
     private volatile boolean started;
     private volatile boolean stopped;
 
@@ -67,22 +69,22 @@ public final class SamplerNode implements AutoCloseable {
         this.cancels = new RecentCancels(settings.recentCancels());
         this.metrics = new SamplerMetrics(registry);
         Device device = ModelLoader.device(settings.device());
-        int lanes = lanes(settings.batch(), device);
-        this.loader = new ModelLoader(store, device, new BatchBudgets(settings.batch()));
+        this.lanes = PassLanes.of(lanes(settings.batch(), device));
+        this.loader = new ModelLoader(store, device, new BatchBudgets(settings.batch(), lanes.count()), lanes);
         this.reloader = new ModelReloader(models, store, loader, metrics, settings.reconcileInterval(),
                 "ncsn-model-reloader-" + settings.instanceId());
         this.snapshots = new SnapshotWriter(snapshotStore, metrics, "ncsn-snapshots-" + settings.instanceId());
-        this.worker = new SamplingWorker(settings, events, cancels, metrics, snapshots, models::sampleBudget, lanes);
+        this.worker = new SamplingWorker(settings, events, cancels, metrics, snapshots, models::sampleBudget);
         this.consumer = new RequestConsumer(settings, models, worker, events, deadLetters, cancels, metrics,
                 models::allLoaded, snapshots, loader, traces);
         this.control = new ControlMessages(cancels, worker, reloader, deadLetters);
     }
 
     /**
-     * The worker's sampling threads: as configured; with {@code auto}, one per core on the CPU, each running one
-     * PyTorch thread (PyTorch's own threads gain little on these small passes; the sampler README measures both), so
+     * The threads each pass is split over: as configured; with {@code auto}, one per core on the CPU, each running
+     * one PyTorch thread (PyTorch's own threads gain little on these small passes; the README measures both), so
      * PyTorch is set to one thread unless {@code ai.djl.pytorch.num_threads} was given, and then cores / that many
-     * lanes; on a GPU one (the device runs one pass at a time anyway).
+     * lanes; on a GPU one.
      */
     static int lanes(BatchSettings batch, Device device) {
         if (batch.lanes() != BatchSettings.AUTO) {
@@ -99,14 +101,19 @@ public final class SamplerNode implements AutoCloseable {
         return Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, JniUtils.getNumThreads()));
     }
 
+    /** The threads each forward pass is split over. */
+    public PassLanes lanes() {
+        return lanes;
+    }
+
     public synchronized void start() {
         if (started) {
             return;
         }
         started = true;
-        LOG.infof("sampler %s: models %s on %s, group %s, up to %d jobs in flight, per-pass budget %s, %d sampling lanes",
+        LOG.infof("sampler %s: models %s on %s, group %s, up to %d jobs in flight, per-pass budget %s, passes on %s",
                 settings.instanceId(), settings.models(), loader.device(), settings.groupId(),
-                settings.maxInFlightJobs(), settings.batch(), worker.lanes());
+                settings.maxInFlightJobs(), settings.batch(), lanes);
         worker.start();
         reloader.start();
         consumer.start();
@@ -191,6 +198,7 @@ public final class SamplerNode implements AutoCloseable {
         snapshots.close();
         reloader.close();
         models.close();
+        lanes.close();
     }
 
     /** Simulates the process dying: threads end, nothing more is published or committed. */
@@ -204,5 +212,6 @@ public final class SamplerNode implements AutoCloseable {
         snapshots.crash();
         reloader.close();
         models.close();
+        lanes.close();
     }
 }

@@ -27,16 +27,15 @@ import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 
 /**
- * Runs the jobs admitted to this worker on its sampling threads ("lanes"), each job with the sampler its request
- * names, through the shared-model {@link dev.ncsn.model.sampling.SamplingRunner}.
+ * Runs the jobs admitted to this worker on one sampling thread (a shared pass split over the node's pass lanes), each
+ * with the sampler its request names, through
+ * the shared-model {@link dev.ncsn.model.sampling.SamplingRunner}.
  *
- * <p>A job runs on one lane, the one with the fewest images when it is admitted (each lane holds up to the per-pass
- * budget). Every iteration of a lane makes the next network evaluation of every job running on it. A lane's jobs on
- * the same model version share one forward pass ({@code runner.step} batches all their samples, each at its own
- * level, whatever their samplers); jobs on different versions (a hot reload happened while some were running) get
- * one pass per version. Jobs join and leave between steps. Lanes never wait for each other: on the CPU each runs
- * one PyTorch thread on its own core, which is where a pool of small jobs gains most (the sampler README measures
- * it). Each job draws its noise from its own seeded generator, so its samples are the same alone or
+ * <p>Every iteration makes the next network evaluation of every running job. Jobs on the same model version share
+ * one forward pass ({@code runner.step} batches all their samples, each at its own level, whatever their
+ * samplers); jobs on different
+ * versions (a hot reload happened while some were running) get one pass per version. Jobs join and leave
+ * between steps. Each job draws its noise from its own seeded generator, so its samples are the same alone or
  * batched (the network's per-sample output does not depend on the batch; on the CPU this is bit-exact).
  *
  * <p>Native memory: a job's state (its samples, its random stream) is plain Java arrays. Each job has its own
@@ -46,15 +45,15 @@ import java.util.function.Predicate;
  * returns, so between steps the version's manager holds nothing but the network's parameters, and nothing of one
  * job outlives it or is seen by another.
  *
- * <p>Events: {@code started} when its lane takes the job up (unless it was cancelled before), a frame
+ * <p>Events: {@code started} when the sampling thread takes the job up (unless it was cancelled before), a frame
  * (per the request's {@code frameEvery}, and always at the last step of each level), then one terminal event,
- * numbered from 0 per job, made and sent by the {@link EventPublisher} while the next pass runs (its lane
+ * numbered from 0 per job, made and sent by the {@link EventPublisher} while the next pass runs (the sampling thread
  * numbers them and copies what they show; after each step it waits for the step before's events, so a job's
  * events keep their order and a slow sink slows sampling down). A job is "finished" for its caller (the offset may
  * be committed) only once its terminal event is stored; that publish is retried, and a terminal event that cannot be
  * stored marks the worker broken (liveness down) so that a restart re-runs the job rather than losing it.
  *
- * <p>Snapshots: every {@code snapshotInterval} of a job's running time, between two steps, its lane
+ * <p>Snapshots: every {@code snapshotInterval} of a job's running time, between two steps, the sampling thread
  * copies the job's state ({@link JobSnapshot}) and hands it to the {@link SnapshotWriter}; a job that ends has its
  * snapshot removed once its terminal event is stored. {@link #handOver} (graceful stop) and {@link #abandon} with
  * snapshots (a partition revoked) write every running job down before letting it go, so that the next owner
@@ -92,12 +91,17 @@ public final class SamplingWorker implements AutoCloseable {
     private final SnapshotWriter snapshots;
     private final long snapshotIntervalNanos;
     private final String instanceId;
+    private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private final Set<RunningJob> admitted = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger admittedSamples = new AtomicInteger();
     private final AtomicInteger pendingTerminals = new AtomicInteger();
     /** Frames sent and not yet acknowledged: a hand-over waits for them, so the next owner's come after. */
     private final AtomicInteger pendingFrames = new AtomicInteger();
-    /** The sampling threads, each with its own jobs and passes. */
-    private final List<Lane> lanes;
+    /** Sampling thread only. */
+    private final List<RunningJob> active = new ArrayList<>();
+    /** Makes and sends the events, overlapping the next pass; the sampling thread hands them over in order. */
+    private final EventPublisher publisher;
+    private final Thread thread;
     private volatile boolean stopping;
     private volatile boolean crashed;
     private volatile String broken;
@@ -125,18 +129,6 @@ public final class SamplingWorker implements AutoCloseable {
      */
     public SamplingWorker(SamplerSettings settings, JobEventSink events, RecentCancels cancels,
                           SamplerMetrics metrics, SnapshotWriter snapshots, IntSupplier sampleBudget) {
-        this(settings, events, cancels, metrics, snapshots, sampleBudget, 1);
-    }
-
-    /**
-     * @param lanes sampling threads: each runs its own jobs' passes, one at a time, at the same time as the others
-     *              (on the CPU one per core, each with one PyTorch thread; see {@link SamplerNode#lanes})
-     */
-    public SamplingWorker(SamplerSettings settings, JobEventSink events, RecentCancels cancels,
-                          SamplerMetrics metrics, SnapshotWriter snapshots, IntSupplier sampleBudget, int lanes) {
-        if (lanes < 1) {
-            throw new IllegalArgumentException("a worker needs at least one sampling lane, got " + lanes);
-        }
         this.sampleBudget = sampleBudget;
         this.snapshots = snapshots;
         this.snapshotIntervalNanos = settings.snapshotInterval().toNanos();
@@ -146,11 +138,9 @@ public final class SamplingWorker implements AutoCloseable {
         this.cancels = cancels;
         this.metrics = metrics;
         metrics.inFlight(admitted::size);
-        List<Lane> made = new ArrayList<>(lanes);
-        for (int i = 0; i < lanes; i++) {
-            made.add(new Lane(lanes == 1 ? settings.instanceId() : settings.instanceId() + "-" + i));
-        }
-        this.lanes = List.copyOf(made);
+        this.publisher = new EventPublisher("ncsn-events-" + settings.instanceId());
+        this.thread = new Thread(this::run, "ncsn-sampling-" + settings.instanceId());
+        this.thread.setDaemon(true);
     }
 
     private static IntSupplier fixedBudget(SamplerSettings settings) {
@@ -159,55 +149,26 @@ public final class SamplingWorker implements AutoCloseable {
     }
 
     public void start() {
-        for (Lane lane : lanes) {
-            lane.start();
-        }
+        publisher.start();
+        thread.start();
     }
 
-    /** Sampling threads. */
-    public int lanes() {
-        return lanes.size();
-    }
-
-    /**
-     * Whether a job of this many images may be admitted now: fewer than the most jobs in flight, and a lane whose
-     * jobs leave it room in one pass (a lane with no job takes a job of any size).
-     */
+    /** Whether a job of this many images may be admitted now. */
     public boolean hasRoomFor(int count) {
         if (stopping) {
             return false;
         }
         int jobs = admitted.size();
-        return jobs == 0 || (jobs < maxJobs && laneFor(count) != null);
-    }
-
-    /** The lane with room for the job that has the fewest images, or null when none has room. */
-    private Lane laneFor(int count) {
-        int budget = sampleBudget.getAsInt();
-        Lane best = null;
-        for (Lane lane : lanes) {
-            int images = lane.images.get();
-            if ((lane.jobs.get() == 0 || images + count <= budget) && (best == null || images < best.images.get())) {
-                best = lane;
-            }
-        }
-        return best;
+        return jobs == 0 || (jobs < maxJobs && admittedSamples.get() + count <= sampleBudget.getAsInt());
     }
 
     /**
-     * CPU time of the sampling threads so far (-1 where the JVM does not measure it): with one PyTorch thread the
-     * passes run on them, so this is what sampling cost the CPU whatever else shared it (benchmarks).
+     * CPU time of the sampling thread so far (-1 where the JVM does not measure it): with one PyTorch thread the
+     * passes run on it, so this is what sampling cost the CPU whatever else shared it (benchmarks).
      */
     public long samplingCpuNanos() {
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        if (!threads.isThreadCpuTimeSupported()) {
-            return -1;
-        }
-        long sum = 0;
-        for (Lane lane : lanes) {
-            sum += Math.max(0, threads.getThreadCpuTime(lane.thread.getId()));
-        }
-        return sum;
+        return threads.isThreadCpuTimeSupported() ? threads.getThreadCpuTime(thread.getId()) : -1;
     }
 
     /** Jobs admitted and not finished. */
@@ -252,12 +213,7 @@ public final class SamplingWorker implements AutoCloseable {
      */
     public void submit(JobRequest request, ServedModel.Lease lease, JobRequest.Prepared prepared,
                        Completion completion, JobState resumeFrom, long firstSequence, Restart restart) {
-        // The least loaded lane, or (admitted without room: the worker was empty) the one with the fewest images.
-        Lane lane = laneFor(request.count());
-        if (lane == null) {
-            lane = lanes.stream().min(java.util.Comparator.comparingInt(l -> l.images.get())).orElseThrow();
-        }
-        RunningJob job = new RunningJob(request, lease, prepared, completion, lane);
+        RunningJob job = new RunningJob(request, lease, prepared, completion);
         job.restart = restart;
         if (resumeFrom != null) {
             job.chain.restore(resumeFrom);
@@ -266,13 +222,12 @@ public final class SamplingWorker implements AutoCloseable {
         job.sequence = firstSequence;
         job.snapshotted |= firstSequence > 0;
         admitted.add(job);
-        lane.jobs.incrementAndGet();
-        lane.images.addAndGet(request.count());
+        admittedSamples.addAndGet(request.count());
         // Cancels add to RecentCancels first and then flag admitted jobs, so checking after adding cannot miss one.
         if (cancels.contains(request.jobId())) {
             job.chain.cancel();
         }
-        lane.inbox.add(job);
+        inbox.add(job);
     }
 
     /** Stops the job within one Langevin step; returns whether this worker has it. */
@@ -300,9 +255,27 @@ public final class SamplingWorker implements AutoCloseable {
      * are queued on the writer before the returned future completes, with the number of jobs left).
      */
     public CompletableFuture<Integer> abandon(Predicate<JobRequest> which, boolean snapshot) {
-        List<CompletableFuture<Integer>> each = lanes.stream().map(lane -> lane.abandon(which, snapshot)).toList();
-        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> each.stream().mapToInt(CompletableFuture::join).sum());
+        CompletableFuture<Integer> left = new CompletableFuture<>();
+        if (!thread.isAlive()) {
+            left.complete(0);
+            return left;
+        }
+        inbox.add((Runnable) () -> {
+            int n = 0;
+            for (Iterator<RunningJob> it = active.iterator(); it.hasNext(); ) {
+                RunningJob job = it.next();
+                if (which.test(job.request)) {
+                    it.remove();
+                    boolean written = snapshot && snapshot(job, true);
+                    LOG.infof("left job %s (%s) to another worker%s", job.request.jobId(), job.request.position(),
+                            written ? " at step " + job.chain.completedEvaluations() + ", snapshotted" : "");
+                    release(job);
+                    n++;
+                }
+            }
+            left.complete(n);
+        });
+        return left;
     }
 
     /**
@@ -330,7 +303,7 @@ public final class SamplingWorker implements AutoCloseable {
         stopping = true;
         long deadline = System.nanoTime() + grace.toNanos();
         CompletableFuture<Integer> left = abandon(r -> true, snapshots != null);
-        stopLanes();
+        inbox.add(STOP);
         int handed;
         try {
             handed = left.get(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS);
@@ -358,12 +331,12 @@ public final class SamplingWorker implements AutoCloseable {
         stopping = true;
         long deadline = System.nanoTime() + grace.toNanos();
         while ((!admitted.isEmpty() || pendingTerminals.get() > 0) && System.nanoTime() < deadline
-                && anyLaneAlive()) {
+                && thread.isAlive()) {
             sleep(20);
         }
         boolean all = admitted.isEmpty() && pendingTerminals.get() == 0;
         abandon(r -> true);
-        stopLanes();
+        inbox.add(STOP);
         join();
         return all;
     }
@@ -375,44 +348,30 @@ public final class SamplingWorker implements AutoCloseable {
         if (snapshots != null) {
             snapshots.crash();
         }
-        stopLanes();
+        inbox.add(STOP);
         join();
     }
 
     @Override
     public void close() {
-        if (anyLaneAlive()) {
+        if (thread.isAlive()) {
             drain(Duration.ZERO);
         }
     }
 
-    /** Why this worker cannot go on (a sampling thread died, or a terminal event could not be stored), or null. */
+    /** Why this worker cannot go on (its thread died, or a terminal event could not be stored), or null. */
     public String broken() {
-        if (broken == null && !stopping
-                && lanes.stream().anyMatch(lane -> lane.thread.getState() == Thread.State.TERMINATED)) {
-            return "a sampling thread ended";
+        if (broken == null && !stopping && thread.getState() == Thread.State.TERMINATED) {
+            return "the sampling thread ended";
         }
         return broken;
     }
 
     private static final Object STOP = new Object();
 
-    private boolean anyLaneAlive() {
-        return lanes.stream().anyMatch(lane -> lane.thread.isAlive());
-    }
-
-    private void stopLanes() {
-        for (Lane lane : lanes) {
-            lane.inbox.add(STOP);
-        }
-    }
-
     private void join() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         try {
-            for (Lane lane : lanes) {
-                lane.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            }
+            thread.join(TimeUnit.SECONDS.toMillis(60));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -428,115 +387,61 @@ public final class SamplingWorker implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------ sampling thread
 
-    /**
-     * One sampling thread and its jobs: it shares one forward pass per version between its own jobs only, so lanes
-     * never wait for each other (a step of one lane is not held up by a thread that preempts another).
-     */
-    private final class Lane {
-
-        final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
-        /** This lane's thread only. */
-        final List<RunningJob> active = new ArrayList<>();
-        /** Makes and sends the events of this lane's jobs, overlapping its next pass, in the order handed over. */
-        final EventPublisher publisher;
-        final Thread thread;
-        /** Admitted jobs on this lane and their images (any thread). */
-        final AtomicInteger jobs = new AtomicInteger();
-        final AtomicInteger images = new AtomicInteger();
-
-        Lane(String name) {
-            this.publisher = new EventPublisher("ncsn-events-" + name);
-            this.thread = new Thread(this::run, "ncsn-sampling-" + name);
-            this.thread.setDaemon(true);
-        }
-
-        void start() {
-            publisher.start();
-            thread.start();
-        }
-
-        /** Drops (and with {@code snapshot} first writes down) this lane's running jobs that match. */
-        CompletableFuture<Integer> abandon(Predicate<JobRequest> which, boolean snapshot) {
-            CompletableFuture<Integer> left = new CompletableFuture<>();
-            if (!thread.isAlive()) {
-                left.complete(0);
-                return left;
+    private void run() {
+        long previousStep = 0;
+        try {
+            while (true) {
+                Object message = active.isEmpty() ? inbox.poll(100, TimeUnit.MILLISECONDS) : inbox.poll();
+                boolean stop = false;
+                while (message != null) {
+                    if (message == STOP) {
+                        stop = true;
+                    } else if (message instanceof RunningJob job) {
+                        active.add(job);
+                        announce(job);
+                    } else {
+                        ((Runnable) message).run();
+                    }
+                    message = inbox.poll();
+                }
+                if (stop || crashed) {
+                    break;
+                }
+                if (!active.isEmpty()) {
+                    stepAll();
+                    finishEnded();
+                    snapshotDue();
+                    // The events of the step before are sent by now (they overlapped this step's pass), or wait.
+                    long start = System.nanoTime();
+                    publisher.awaitThrough(previousStep);
+                    metrics.eventsAwaited(System.nanoTime() - start);
+                    previousStep = publisher.mark();
+                }
             }
-            inbox.add((Runnable) () -> {
-                int n = 0;
-                for (Iterator<RunningJob> it = active.iterator(); it.hasNext(); ) {
-                    RunningJob job = it.next();
-                    if (which.test(job.request)) {
-                        it.remove();
-                        boolean written = snapshot && snapshot(job, true);
-                        LOG.infof("left job %s (%s) to another worker%s", job.request.jobId(),
-                                job.request.position(),
-                                written ? " at step " + job.chain.completedEvaluations() + ", snapshotted" : "");
-                        release(job);
-                        n++;
-                    }
-                }
-                left.complete(n);
-            });
-            return left;
-        }
-
-        private void run() {
-            long previousStep = 0;
-            try {
-                while (true) {
-                    Object message = active.isEmpty() ? inbox.poll(100, TimeUnit.MILLISECONDS) : inbox.poll();
-                    boolean stop = false;
-                    while (message != null) {
-                        if (message == STOP) {
-                            stop = true;
-                        } else if (message instanceof RunningJob job) {
-                            active.add(job);
-                            announce(job);
-                        } else {
-                            ((Runnable) message).run();
-                        }
-                        message = inbox.poll();
-                    }
-                    if (stop || crashed) {
-                        break;
-                    }
-                    if (!active.isEmpty()) {
-                        stepAll(active);
-                        finishEnded(active);
-                        snapshotDue(active);
-                        // The events of the step before are sent by now (they overlapped this step's pass), or wait.
-                        long start = System.nanoTime();
-                        publisher.awaitThrough(previousStep);
-                        metrics.eventsAwaited(System.nanoTime() - start);
-                        previousStep = publisher.mark();
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Throwable t) {
-                broken = "a sampling thread failed: " + t;
-                LOG.error("a sampling thread failed", t);
-            } finally {
-                // Events already handed over belong to the streams as they stand (a hand-over's snapshots count them);
-                // a crash loses them, as a process that dies does.
-                if (crashed) {
-                    publisher.crash();
-                } else {
-                    publisher.close();
-                }
-                // Whatever is still here was abandoned (crash or stop): release the versions, publish nothing.
-                for (RunningJob job : active) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            broken = "the sampling thread failed: " + t;
+            LOG.error("the sampling thread failed", t);
+        } finally {
+            // Events already handed over belong to the streams as they stand (a hand-over's snapshots count them);
+            // a crash loses them, as a process that dies does.
+            if (crashed) {
+                publisher.crash();
+            } else {
+                publisher.close();
+            }
+            // Whatever is still here was abandoned (crash or stop): release the versions, publish nothing.
+            for (RunningJob job : active) {
+                release(job);
+            }
+            active.clear();
+            for (Object message : inbox) {
+                if (message instanceof RunningJob job) {
                     release(job);
                 }
-                active.clear();
-                for (Object message : inbox) {
-                    if (message instanceof RunningJob job) {
-                        release(job);
-                    }
-                }
-                inbox.clear();
             }
+            inbox.clear();
         }
     }
 
@@ -565,7 +470,7 @@ public final class SamplingWorker implements AutoCloseable {
     }
 
     /** One Langevin step for every running job: one forward pass per model version. */
-    private void stepAll(List<RunningJob> active) {
+    private void stepAll() {
         Map<ServedModel, List<RunningJob>> byVersion = new LinkedHashMap<>();
         for (RunningJob job : active) {
             if (job.failure == null) {
@@ -606,7 +511,7 @@ public final class SamplingWorker implements AutoCloseable {
     }
 
     /** Writes down the jobs whose last snapshot (or start) is one interval old. */
-    private void snapshotDue(List<RunningJob> active) {
+    private void snapshotDue() {
         if (snapshots == null) {
             return;
         }
@@ -637,7 +542,7 @@ public final class SamplingWorker implements AutoCloseable {
         return true;
     }
 
-    private void finishEnded(List<RunningJob> active) {
+    private void finishEnded() {
         for (Iterator<RunningJob> it = active.iterator(); it.hasNext(); ) {
             RunningJob job = it.next();
             if (job.failure != null || !job.chain.isRunning()) {
@@ -684,7 +589,7 @@ public final class SamplingWorker implements AutoCloseable {
         metrics.jobFinished(outcome.metricName());
         pendingTerminals.incrementAndGet();
         boolean tombstone = job.snapshotted && snapshots != null;
-        job.lane.publisher.submit(() -> {
+        publisher.submit(() -> {
             long start = System.nanoTime();
             CompletableFuture<Void> stored;
             try {
@@ -712,8 +617,7 @@ public final class SamplingWorker implements AutoCloseable {
 
     private void release(RunningJob job) {
         if (admitted.remove(job)) {
-            job.lane.jobs.decrementAndGet();
-            job.lane.images.addAndGet(-job.request.count());
+            admittedSamples.addAndGet(-job.request.count());
         }
         job.manager.close();
         job.lease.close();
@@ -756,8 +660,6 @@ public final class SamplingWorker implements AutoCloseable {
         final SamplingJob chain;
         final boolean denoisedPreview;
         final Completion completion;
-        /** The sampling thread it runs on. */
-        final Lane lane;
         /** The job's native memory, under its version's manager; closed when the job ends. */
         final NDManager manager;
         /** Its images' shape, for the PNGs the publisher makes (the version may be closed by then). */
@@ -773,10 +675,8 @@ public final class SamplingWorker implements AutoCloseable {
         /** Set when the job restarts from step 0 on another version than its snapshot's. */
         Restart restart;
 
-        RunningJob(JobRequest request, ServedModel.Lease lease, JobRequest.Prepared prepared, Completion completion,
-                   Lane lane) {
+        RunningJob(JobRequest request, ServedModel.Lease lease, JobRequest.Prepared prepared, Completion completion) {
             this.request = request;
-            this.lane = lane;
             this.lease = lease;
             this.completion = completion;
             this.denoisedPreview = request.parameters().denoisedPreviewOrDefault();
@@ -808,7 +708,7 @@ public final class SamplingWorker implements AutoCloseable {
          */
         void publishPreview(java.util.function.Supplier<JobEvent> make) {
             pendingFrames.incrementAndGet();
-            lane.publisher.submit(() -> {
+            publisher.submit(() -> {
                 long start = System.nanoTime();
                 try {
                     JobEvent sent = make.get();

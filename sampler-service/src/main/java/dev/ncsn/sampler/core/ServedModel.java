@@ -6,6 +6,7 @@ import dev.ncsn.model.checkpoint.CheckpointManifest;
 import dev.ncsn.model.TrainableScoreModel;
 import dev.ncsn.model.net.ScoreNetworks;
 import dev.ncsn.model.sampling.SamplingDefaults;
+import dev.ncsn.model.sampling.PassLanes;
 import dev.ncsn.model.sampling.SamplingRunner;
 
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -39,6 +40,12 @@ public final class ServedModel {
 
     /** @param passBudget images one shared forward pass of this version may hold ({@link BatchBudgets}) */
     ServedModel(CheckpointManifest manifest, NDManager manager, TrainableScoreModel network, int passBudget) {
+        this(manifest, manager, network, passBudget, PassLanes.single());
+    }
+
+    /** @param lanes the threads its passes are split over (owned by the worker) */
+    ServedModel(CheckpointManifest manifest, NDManager manager, TrainableScoreModel network, int passBudget,
+                PassLanes lanes) {
         if (passBudget < 1) {
             throw new IllegalArgumentException("a pass budget must be positive, got " + passBudget);
         }
@@ -48,7 +55,7 @@ public final class ServedModel {
         this.manifest = manifest;
         this.manager = manager;
         this.network = network;
-        this.sampler = new SamplingRunner(network);
+        this.sampler = new SamplingRunner(network, lanes);
     }
 
     public String model() {

@@ -72,7 +72,7 @@ class ConcurrencyBenchmark {
             SamplerFixture.awaitReady(worker.node(), TIMEOUT);
             ServedModel served = worker.node().models().slot(fixture.model).orElseThrow().peek().orElseThrow();
             System.out.printf("BENCH budget: %d images per pass (%s), %d sampling lanes%s%n", served.passBudget(),
-                    batch, worker.node().worker().lanes(),
+                    batch, worker.node().lanes().count(),
                     worker.node().loader().budgets().results().stream()
                             .map(r -> "; measured " + r.curve() + ", stopped at " + r.why()).findFirst().orElse(""));
             SamplingParameters one = new SamplingParameters(1, 1L, sampler, null, steps, null, null, frameEvery, null,
@@ -89,14 +89,15 @@ class ConcurrencyBenchmark {
                 // By CPU time: what batching gains each core whatever else ran meanwhile (with one PyTorch thread the
                 // passes run on the lanes' threads), and that times the lanes busy at once (what the gain would be
                 // had the lanes the cores to themselves); the wall-clock gain is what a user sees.
-                int lanes = Math.min(worker.node().worker().lanes(), jobs);
+                // A pass of one image is not split: the lone job runs on one lane.
+                int lanes = Math.min(worker.node().lanes().count(), jobs);
                 double perCore = jobs * alone.samplingCpu / together.samplingCpu;
                 System.out.printf("BENCH %s, %d steps per level, frame every %s, compact network, %d core(s), %d "
                                 + "lane(s): gain %.2fx at %d concurrent one-image jobs (%d × %.2f s alone / %.2f s "
                                 + "together; by the sampling threads' CPU time %.2fx a core, %.2fx on %d lane(s) with "
                                 + "the cores to themselves); outside the network %.1f %% alone, %.1f %% together%n",
                         sampler, steps, frameEvery == null ? "default" : frameEvery,
-                        Runtime.getRuntime().availableProcessors(), worker.node().worker().lanes(),
+                        Runtime.getRuntime().availableProcessors(), worker.node().lanes().count(),
                         jobs * alone.wall / together.wall, jobs, jobs, alone.wall, together.wall, perCore,
                         perCore * lanes, lanes,
                         100 * alone.outside() / alone.wall, 100 * together.outside() / together.wall);
@@ -163,7 +164,7 @@ class ConcurrencyBenchmark {
         }
 
         String describe(String what) {
-            return String.format("%s: %.2f s, network %.2f s a lane in %d passes (%.1f images a pass), outside %.3f s "
+            return String.format("%s: %.2f s, network %.2f s in %d passes (%.1f images a pass), outside %.3f s "
                             + "(%.1f %%): in %.3f s, worker %.3f s (of which waiting for events %.3f s), out %.3f s; "
                             + "%d events made and sent in %.3f s beside the sampling threads; the sampling threads' CPU "
                             + "time %.2f s", what, wall, network, passes, images / passes, outside(),
@@ -182,7 +183,7 @@ class ConcurrencyBenchmark {
             double events0 = node.metrics().eventSeconds();
             long eventCount0 = node.metrics().eventsSent();
             double awaited0 = node.metrics().eventsAwaitedSeconds();
-            long cpu0 = node.worker().samplingCpuNanos();
+            long cpu0 = (node.worker().samplingCpuNanos() + node.lanes().helperCpuNanos());
             Map<Long, Long> threadCpu0 = threadCpu();
             long process0 = processCpu();
             long threadSum0 = threadCpuSum();
@@ -234,9 +235,7 @@ class ConcurrencyBenchmark {
                     + String.format("process %.2f, threads %.2f, GC %.2f s, JIT %.2f s", (processCpu() - process0) / 1e9,
                     (threadCpuSum() - threadSum0) / 1e9, (gcMillis() - gc0) / 1e3, (jitMillis() - jit0) / 1e3));
             double wall = (lastSeen - t0) / 1e9;
-            // Lanes pass at the same time: the network's time is per lane that had jobs (the jobs spread evenly).
-            int busyLanes = Math.min(node.worker().lanes(), n);
-            double network = (served.sampler().networkNanos() - net0) / 1e9 / busyLanes;
+            double network = (served.sampler().networkNanos() - net0) / 1e9;
             Instant firstStarted = started.values().stream().min(Instant::compareTo).orElseThrow();
             Instant lastDone = done.values().stream().max(Instant::compareTo).orElseThrow();
             if (n > 1) {
@@ -254,7 +253,7 @@ class ConcurrencyBenchmark {
                     Math.round(node.metrics().forwardPasses() - passes0), node.metrics().sampleSteps() - images0,
                     node.metrics().eventSeconds() - events0, node.metrics().eventsSent() - eventCount0,
                     node.metrics().eventsAwaitedSeconds() - awaited0,
-                    (node.worker().samplingCpuNanos() - cpu0) / 1e9);
+                    ((node.worker().samplingCpuNanos() + node.lanes().helperCpuNanos()) - cpu0) / 1e9);
         }
     }
 }

@@ -53,9 +53,7 @@ class SamplingJobsTest {
     static void start(LocalInfrastructure infra) {
         fixture = new SamplerFixture(infra, 2);
         fixture.publish("v1", 1);
-        // One sampling lane, so that jobs sent together share passes (with two, each may get a lane of its own:
-        // SamplingWorkerTest covers lanes, and the other suites run on the default lanes).
-        worker = fixture.node("w1", s -> s.withBatch(s.batch().withLanes(1)));
+        worker = fixture.node("w1");
         SamplerFixture.awaitReady(worker.node(), TIMEOUT);
     }
 

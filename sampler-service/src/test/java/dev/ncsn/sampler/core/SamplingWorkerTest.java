@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -197,48 +196,43 @@ class SamplingWorkerTest {
     }
 
     @Test
-    void lanesRunTheirJobsAtTheSameTimeWithTheSameSamplesAsOneLane() {
-        ServedModel v1 = load("v1", 1);
+    void passesSplitOverLanesGiveTheSameImagesAsOneLaneAndLeaveNoArrayBehind() {
+        Map<String, String> oneLane = runThreeJobsTogether(dev.ncsn.model.sampling.PassLanes.single());
+        events.clear();
+        finished.clear();
+        try (dev.ncsn.model.sampling.PassLanes two = dev.ncsn.model.sampling.PassLanes.of(2)) {
+            Map<String, String> twoLanes = runThreeJobsTogether(two);
+            assertTrue(two.helperCpuNanos() > 0, "the second lane ran parts of the passes");
+            assertEquals(oneLane, twoLanes, "a job's samples do not depend on how its pass is split");
+        }
+    }
+
+    /** Three 2-image jobs admitted before the thread starts, so that every pass holds all 6 images. */
+    private Map<String, String> runThreeJobsTogether(dev.ncsn.model.sampling.PassLanes lanes) {
+        NDManager manager = NDManager.newBaseManager();
+        NcsnScoreNetwork net = NcsnScoreNetwork.create(TestModels.TINY, TestModels.SCHEDULE, manager, 1);
+        CheckpointManifest manifest = CheckpointManifest.of("m", "v1", TestModels.TINY, TestModels.SCHEDULE,
+                CheckpointManifest.DataShape.of(TestModels.TINY), 1, true, Instant.now());
+        ServedModel v1 = new ServedModel(manifest, manager, net, SamplerSettings.DEFAULT_BATCH_BUDGET, lanes);
         LiveModel slot = new LiveModel("m");
         slot.install(v1);
         int parameters = v1.network().parameters().size();
-        // One lane, one job at a time: each job's pass holds its two images only.
-        SamplingWorker one = new SamplingWorker(settings(), sink(), new RecentCancels(10),
-                new SamplerMetrics(new SimpleMeterRegistry()));
-        one.start();
+        SamplerMetrics metrics = new SamplerMetrics(new SimpleMeterRegistry());
+        SamplingWorker worker = new SamplingWorker(settings(), sink(), new RecentCancels(10), metrics);
         try {
-            submit(one, slot, "a", 4);
-            awaitFinished("a");
-            submit(one, slot, "b", 4);
-            awaitFinished("b");
+            for (String id : List.of("a", "b", "c")) {
+                submit(worker, slot, id, 4);
+            }
+            worker.start();
+            awaitFinished("a", "b", "c");
+            assertEquals(40, metrics.forwardPasses(), 1e-9, "one pass a step for all three jobs");
+            HotReloadTest.awaitTrue(() -> worker.inFlight() == 0, "nothing in flight");
+            assertEquals(parameters, v1.manager().getManagedArrays().size(), "no array outlives its pass");
         } finally {
-            one.close();
+            worker.close();
+            slot.close();
         }
-        Map<String, String> alone = doneGrids();
-        events.clear();
-        finished.clear();
-        publishers.clear();
-
-        SamplingWorker two = new SamplingWorker(settings(), sink(), new RecentCancels(10),
-                new SamplerMetrics(new SimpleMeterRegistry()), null, () -> 2, 2);
-        assertEquals(2, two.lanes());
-        try {
-            // Not started yet, so both stay admitted: each 2-image job fills one lane's pass (budget 2).
-            submit(two, slot, "a", 4);
-            assertTrue(two.hasRoomFor(2), "the second lane is empty");
-            submit(two, slot, "b", 4);
-            assertFalse(two.hasRoomFor(1), "both lanes' passes are full");
-            two.start();
-            awaitFinished("a", "b");
-            HotReloadTest.awaitTrue(() -> two.inFlight() == 0, "nothing in flight");
-        } finally {
-            two.close();
-        }
-        assertEquals(Set.of("ncsn-events-unit-0", "ncsn-events-unit-1"), Set.copyOf(publishers.values()),
-                "one job on each lane: " + publishers);
-        assertEquals(alone, doneGrids(), "a job's samples do not depend on the lanes beside it");
-        assertEquals(parameters, v1.manager().getManagedArrays().size(), "no array outlives its job");
-        slot.close();
+        return doneGrids();
     }
 
     /** Each job's final grid (a PNG), by job id. */
@@ -267,13 +261,9 @@ class SamplingWorkerTest {
                 List.of("m"));
     }
 
-    /** The thread that published each job's events (its lane's publisher). */
-    private final Map<String, String> publishers = new ConcurrentHashMap<>();
-
     private JobEventSink sink() {
         return e -> {
             events.add(e);
-            publishers.put(e.jobId(), Thread.currentThread().getName());
             return CompletableFuture.completedFuture(null);
         };
     }

@@ -22,17 +22,29 @@ import java.util.List;
 public final class SamplingRunner {
 
     private final ScoreModel model;
+    private final PassLanes lanes;
     private final int sampleSize;
     /** Time spent inside the network (the score evaluation and its copy out), for the share outside it. */
     private final java.util.concurrent.atomic.AtomicLong networkNanos = new java.util.concurrent.atomic.AtomicLong();
 
+    /** Every pass on the calling thread. */
     public SamplingRunner(ScoreModel model) {
+        this(model, PassLanes.single());
+    }
+
+    /** Each pass split over the lanes (owned by the caller, who closes them). */
+    public SamplingRunner(ScoreModel model, PassLanes lanes) {
         this.model = model;
+        this.lanes = lanes;
         this.sampleSize = Math.toIntExact(model.sampleShape().size());
     }
 
     public ScoreModel model() {
         return model;
+    }
+
+    public PassLanes lanes() {
+        return lanes;
     }
 
     /** A new job for this runner's model; IllegalArgumentException when the spec does not suit the model. */
@@ -86,15 +98,9 @@ public final class SamplingRunner {
             }
             row += job.count();
         }
-        float[] scores;
-        // No autograd graph: PyTorch's grad mode is per thread and on by default on threads other than DJL's first.
-        try (NoGrad ignored = NoGrad.enter(); NDManager stepManager = manager.newSubManager()) {
-            long start = System.nanoTime();
-            NDArray x = stepManager.create(batch, batchShape(total));
-            scores = (bySigma ? model.scoreAtSigmas(x, stepManager.create(sigmas))
-                    : model.score(x, stepManager.create(levels))).toFloatArray();
-            networkNanos.addAndGet(System.nanoTime() - start);
-        }
+        long start = System.nanoTime();
+        float[] scores = scores(batch, levels, sigmas, total, manager);
+        networkNanos.addAndGet(System.nanoTime() - start);
         int stillRunning = 0;
         row = 0;
         for (SamplingJob job : running) {
@@ -131,6 +137,37 @@ public final class SamplingRunner {
             throw new IllegalStateException(job.failure());
         }
         return job.samples();
+    }
+
+    /** The scores of all rows: one pass, or one part of it per lane (a sample's score does not depend on its batch). */
+    private float[] scores(float[] batch, long[] levels, float[] sigmas, int total, NDManager manager) {
+        int parts = lanes.parts(total);
+        if (parts == 1) {
+            return scores(batch, levels, sigmas, 0, total, manager);
+        }
+        float[] scores = new float[batch.length];
+        lanes.run(parts, part -> {
+            int from = PassLanes.firstRow(total, parts, part);
+            int to = PassLanes.firstRow(total, parts, part + 1);
+            float[] s = scores(batch, levels, sigmas, from, to, manager);
+            System.arraycopy(s, 0, scores, from * sampleSize, s.length);
+        });
+        return scores;
+    }
+
+    /** Scores of rows [from, to), with every array made for them closed before it returns. */
+    private float[] scores(float[] batch, long[] levels, float[] sigmas, int from, int to, NDManager manager) {
+        int rows = to - from;
+        boolean whole = rows * sampleSize == batch.length;
+        // No autograd graph: PyTorch's grad mode is per thread and on by default on threads other than DJL's first.
+        try (NoGrad ignored = NoGrad.enter(); NDManager pass = manager.newSubManager()) {
+            NDArray x = pass.create(whole ? batch : Arrays.copyOfRange(batch, from * sampleSize, to * sampleSize),
+                    batchShape(rows));
+            NDArray scores = sigmas != null
+                    ? model.scoreAtSigmas(x, pass.create(whole ? sigmas : Arrays.copyOfRange(sigmas, from, to)))
+                    : model.score(x, pass.create(whole ? levels : Arrays.copyOfRange(levels, from, to)));
+            return scores.toFloatArray();
+        }
     }
 
     private Shape batchShape(int n) {
