@@ -36,7 +36,8 @@ import java.util.function.Predicate;
  * samplers); jobs on different
  * versions (a hot reload happened while some were running) get one pass per version. Jobs join and leave
  * between steps. Each job draws its noise from its own seeded generator, so its samples are the same alone or
- * batched (the network's per-sample output does not depend on the batch; on the CPU this is bit-exact).
+ * batched (the network's per-sample output does not depend on the batch: on the CPU bit for bit at the same batch
+ * size, to float rounding across sizes).
  *
  * <p>Native memory: a job's state (its samples, its random stream) is plain Java arrays. Each job has its own
  * NDManager, a sub-manager of its version's manager (so on the version's device), closed when the job ends; a job

@@ -18,7 +18,8 @@ import java.util.function.IntConsumer;
  * <p>Why: on a CPU, PyTorch's own intra-op threads gain little on the small images and batches a pool of one-image
  * jobs makes (their hand-offs cost about what the ops do), while one PyTorch thread per core, each on its own part
  * of the batch, uses every core (the sampler-service README measures both). A sample's score does not depend on the
- * rest of its batch, bit for bit on the CPU, so splitting a pass changes no result. On a GPU one lane is right: the
+ * rest of its batch (on the CPU bit for bit at the same batch size, to float rounding across sizes), so splitting a
+ * pass changes no result beyond that rounding. On a GPU one lane is right: the
  * device runs one pass at a time anyway.
  */
 public final class PassLanes implements AutoCloseable {
