@@ -108,9 +108,9 @@ public final class BatchBudgets {
         Shape shape = Shape.of(architecture, device.toString());
         BatchCalibration.Result known = measured.get(shape);
         if (known != null) {
-            LOG.infof("batch budget of %s: %d per pass, as measured before for its shape", what,
-                    lanes * known.budget());
-            return lanes * known.budget();
+            int budget = lanes * known.budget();
+            LOG.infof("batch budget of %s: %d per pass, as measured before for its shape", what, budget);
+            return budget;
         }
         BatchCalibration calibration = new BatchCalibration(settings.threshold(), settings.calibrationTime().toNanos(),
                 settings.largest(), REPEATS);
@@ -118,10 +118,11 @@ public final class BatchBudgets {
         NetworkPassCost passes = new NetworkPassCost(network, manager, NetworkPassCost.onCallingThread(device));
         BatchCalibration.Result result = calibration.calibrate(passes);
         measured.put(shape, result);
+        int budget = lanes * result.budget();
         LOG.infof("batch budget of %s on %s: %d per pass (%d per lane × %d lanes), measured in %d ms by %s (stopped "
-                        + "at %s; %s)", what, device, lanes * result.budget(), result.budget(), lanes,
+                        + "at %s; %s)", what, device, budget, result.budget(), lanes,
                 (System.nanoTime() - start) / 1_000_000, passes.cpuTime() ? "the pass's CPU time" : "wall time",
                 result.why(), result.curve());
-        return lanes * result.budget();
+        return budget;
     }
 }

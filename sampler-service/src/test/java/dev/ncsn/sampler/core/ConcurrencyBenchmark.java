@@ -122,11 +122,7 @@ class ConcurrencyBenchmark {
     }
 
     private static long threadCpuSum() {
-        long sum = 0;
-        for (long id : THREADS.getAllThreadIds()) {
-            sum += Math.max(0, THREADS.getThreadCpuTime(id));
-        }
-        return sum;
+        return threadCpu().values().stream().mapToLong(nanos -> Math.max(0, nanos)).sum();
     }
 
     private static long gcMillis() {
@@ -176,6 +172,11 @@ class ConcurrencyBenchmark {
     private record Runs(SamplerFixture fixture, KafkaProducer<String, String> producer, SamplerNode node,
                         ServedModel served) {
 
+        /** CPU time of the sampling thread and the lanes' helpers: where the passes run, with one PyTorch thread. */
+        long samplingCpuNanos() {
+            return node.worker().samplingCpuNanos() + node.lanes().helperCpuNanos();
+        }
+
         Run run(String prefix, int n, SamplingParameters p) throws Exception {
             long net0 = served.sampler().networkNanos();
             double passes0 = node.metrics().forwardPasses();
@@ -183,7 +184,7 @@ class ConcurrencyBenchmark {
             double events0 = node.metrics().eventSeconds();
             long eventCount0 = node.metrics().eventsSent();
             double awaited0 = node.metrics().eventsAwaitedSeconds();
-            long cpu0 = (node.worker().samplingCpuNanos() + node.lanes().helperCpuNanos());
+            long cpu0 = samplingCpuNanos();
             Map<Long, Long> threadCpu0 = threadCpu();
             long process0 = processCpu();
             long threadSum0 = threadCpuSum();
@@ -239,7 +240,7 @@ class ConcurrencyBenchmark {
             Instant firstStarted = started.values().stream().min(Instant::compareTo).orElseThrow();
             Instant lastDone = done.values().stream().max(Instant::compareTo).orElseThrow();
             if (n > 1) {
-                // When each job ran, from the first start: shows lanes that ran unevenly or idled.
+                // When each job ran, from the first start: shows jobs that started late or ended unevenly.
                 StringBuilder spans = new StringBuilder();
                 started.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(e -> spans.append(
                         String.format("%.2f-%.2f ", Duration.between(firstStarted, e.getValue()).toNanos() / 1e9,
@@ -253,7 +254,7 @@ class ConcurrencyBenchmark {
                     Math.round(node.metrics().forwardPasses() - passes0), node.metrics().sampleSteps() - images0,
                     node.metrics().eventSeconds() - events0, node.metrics().eventsSent() - eventCount0,
                     node.metrics().eventsAwaitedSeconds() - awaited0,
-                    ((node.worker().samplingCpuNanos() + node.lanes().helperCpuNanos()) - cpu0) / 1e9);
+                    (samplingCpuNanos() - cpu0) / 1e9);
         }
     }
 }
