@@ -48,14 +48,9 @@ public record BatchSettings(int budget, double threshold, Duration calibrationTi
         }
     }
 
-    /** Measured budget and lanes as given. */
-    public BatchSettings(int budget, double threshold, Duration calibrationTime, int largest) {
-        this(budget, threshold, calibrationTime, largest, AUTO);
-    }
-
     /** Measured, with the defaults. */
     public static BatchSettings auto() {
-        return new BatchSettings(AUTO, DEFAULT_THRESHOLD, DEFAULT_CALIBRATION_TIME, DEFAULT_LARGEST);
+        return new BatchSettings(AUTO, DEFAULT_THRESHOLD, DEFAULT_CALIBRATION_TIME, DEFAULT_LARGEST, AUTO);
     }
 
     /** A budget set for the device: no measurement. */
@@ -63,7 +58,7 @@ public record BatchSettings(int budget, double threshold, Duration calibrationTi
         if (images < 1) {
             throw new IllegalArgumentException("a fixed batch budget must be positive, got " + images);
         }
-        return new BatchSettings(images, DEFAULT_THRESHOLD, DEFAULT_CALIBRATION_TIME, DEFAULT_LARGEST);
+        return new BatchSettings(images, DEFAULT_THRESHOLD, DEFAULT_CALIBRATION_TIME, DEFAULT_LARGEST, AUTO);
     }
 
     /** {@code auto} or a positive number of images, as configured. */

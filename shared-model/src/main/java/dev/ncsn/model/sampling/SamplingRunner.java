@@ -43,10 +43,6 @@ public final class SamplingRunner {
         return model;
     }
 
-    public PassLanes lanes() {
-        return lanes;
-    }
-
     /** A new job for this runner's model; IllegalArgumentException when the spec does not suit the model. */
     public SamplingJob job(SamplingSpec spec, Inpainting inpainting, FrameListener listener) {
         return new SamplingJob(spec, model.schedule(), model.acceptsAnySigma(), sampleSize, inpainting, listener);
